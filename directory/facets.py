@@ -1,0 +1,72 @@
+"""Counts of the current results by issue, focus area, country and type.
+
+An organization counts under an issue (or focus area, or country) when it names it
+directly or through any of its programs, the same rule the filters apply. Each facet is
+one grouped query, whatever the number of results.
+"""
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Count
+
+_PAIRS = {
+    "issue": """
+        SELECT organization_id AS org, issue_id AS value FROM directory_organization_issues
+        WHERE organization_id IN ({ids})
+        UNION
+        SELECT p.organization_id, pi.issue_id FROM directory_program_issues pi
+        JOIN directory_program p ON p.id = pi.program_id WHERE p.organization_id IN ({ids})""",
+    "focus": """
+        SELECT organization_id AS org, focusarea_id AS value
+        FROM directory_organization_focus_areas WHERE organization_id IN ({ids})
+        UNION
+        SELECT p.organization_id, pf.focusarea_id FROM directory_program_focus_areas pf
+        JOIN directory_program p ON p.id = pf.program_id WHERE p.organization_id IN ({ids})""",
+    "country": """
+        SELECT organization_id AS org, country_id AS value FROM directory_organization_countries
+        WHERE organization_id IN ({ids})
+        UNION
+        SELECT id, headquarters_id FROM directory_organization
+        WHERE headquarters_id IS NOT NULL AND id IN ({ids})
+        UNION
+        SELECT p.organization_id, pc.country_id FROM directory_program_countries pc
+        JOIN directory_program p ON p.id = pc.program_id WHERE p.organization_id IN ({ids})""",
+}
+
+
+def _grouped_counts(facet: str, organizations) -> dict:
+    try:
+        ids_sql, ids_params = organizations.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # e.g. a search that matched nothing: pk IN ()
+        return {}
+    pairs = _PAIRS[facet].format(ids=ids_sql)
+    sql = f"SELECT value, COUNT(*) FROM ({pairs}) pairs GROUP BY value"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(ids_params) * _PAIRS[facet].count("{ids}"))
+        return dict(cursor.fetchall())
+
+
+def issue_counts(organizations) -> dict[int, int]:
+    return _grouped_counts("issue", organizations)
+
+
+def focus_area_counts(organizations) -> dict[int, int]:
+    return _grouped_counts("focus", organizations)
+
+
+def country_counts(organizations) -> dict[str, int]:
+    return _grouped_counts("country", organizations)
+
+
+def type_counts(organizations) -> dict[str, int]:
+    rows = organizations.order_by().values("org_type").annotate(n=Count("pk"))
+    return {row["org_type"]: row["n"] for row in rows}
+
+
+def all_counts(organizations) -> dict[str, dict]:
+    return {
+        "issue": issue_counts(organizations),
+        "focus": focus_area_counts(organizations),
+        "country": country_counts(organizations),
+        "type": type_counts(organizations),
+    }

@@ -1,0 +1,134 @@
+"""The public organization list's filters: what `/organizations/` accepts in its URL.
+
+Every parameter is validated by the filter form; an invalid one makes the form invalid and
+the view answers 400 with the form's message instead of guessing.
+"""
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from directory import search
+from directory.models import Country, FocusArea, Issue, Organization
+
+
+class SearchField(forms.CharField):
+    """Free text, parsed by the search module so that a bad query gets its message."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", search.query.MAX_QUERY_LENGTH)
+        kwargs.setdefault("strip", True)
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value:
+            try:
+                search.parse(value)
+            except search.InvalidQuery as error:
+                raise forms.ValidationError(str(error), code="invalid_query") from None
+
+
+class SearchFilter(django_filters.CharFilter):
+    field_class = SearchField
+
+
+class OrganizationFilter(django_filters.FilterSet):
+    SORT_CHOICES = [
+        ("relevance", _("Best match")),
+        ("name", _("Name")),
+        ("verified", _("Recently verified")),
+    ]
+    HELP_CHOICES = [("donate", _("Accepts donations")), ("volunteer", _("Takes volunteers"))]
+
+    q = SearchFilter(label=_("Search"), method="filter_search")
+    issue = django_filters.ModelChoiceFilter(
+        label=_("Issue"),
+        queryset=Issue.objects.all(),
+        to_field_name="slug",
+        method="filter_issue",
+        empty_label=_("All issues"),
+    )
+    focus = django_filters.ModelChoiceFilter(
+        label=_("Focus area"),
+        queryset=FocusArea.objects.all(),
+        to_field_name="slug",
+        method="filter_focus",
+        empty_label=_("All focus areas"),
+    )
+    country = django_filters.ModelChoiceFilter(
+        label=_("Country"),
+        queryset=Country.objects.in_use(),
+        to_field_name="code",
+        method="filter_country",
+        empty_label=_("All countries"),
+    )
+    type = django_filters.ChoiceFilter(
+        label=_("Type"),
+        field_name="org_type",
+        choices=Organization.OrgType.choices,
+        empty_label=_("All types"),
+    )
+    help = django_filters.ChoiceFilter(
+        label=_("Ways to help"),
+        choices=HELP_CHOICES,
+        method="filter_help",
+        empty_label=_("Any"),
+    )
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort by"), choices=SORT_CHOICES, method="filter_sort", empty_label=None
+    )
+
+    class Meta:
+        model = Organization
+        fields: list[str] = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        # Filters always apply in declaration order; sort must come last (after search).
+        self.ranked_ids: list[int] | None = None
+
+    def filter_search(self, queryset, name, value):
+        self.ranked_ids = search.search(search.parse(value), "organization")
+        return queryset.filter(pk__in=self.ranked_ids)
+
+    def filter_issue(self, queryset, name, value):
+        return queryset.addressing(value)
+
+    def filter_focus(self, queryset, name, value):
+        return queryset.with_focus(value)
+
+    def filter_country(self, queryset, name, value):
+        return queryset.working_in(value)
+
+    def filter_help(self, queryset, name, value):
+        return queryset.offering_help(value)
+
+    def filter_sort(self, queryset, name, value):
+        return queryset  # applied in `sort_key`, once every filter has run
+
+    def show_counts(self, counts: dict[str, dict]) -> None:
+        """Label each option with how many of the current results it would keep."""
+        form = self.form
+        for name in ("issue", "focus", "country"):
+            field, facet = form.fields[name], counts[name]
+            field.label_from_instance = lambda obj, facet=facet: f"{obj} ({facet.get(obj.pk, 0)})"
+        form.fields["type"].choices = [
+            (value, f"{label} ({counts['type'].get(value, 0)})" if value else label)
+            for value, label in form.fields["type"].choices
+        ]
+
+    @property
+    def sort_key(self) -> str:
+        """The order to show: best match by default when searching, else by name."""
+        searching = bool(self.form.cleaned_data.get("q"))
+        chosen = self.form.cleaned_data.get("sort")
+        if not chosen or (chosen == "relevance" and not searching):
+            return "relevance" if searching else "name"
+        return chosen
+
+    @property
+    def query(self):
+        """The parsed search, for highlighting; None when the visitor did not search."""
+        text = self.form.cleaned_data.get("q")
+        return search.parse(text) if text else None

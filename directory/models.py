@@ -1,0 +1,421 @@
+"""Causeway's domain: organizations, their programs, the issues they address and how they work.
+
+What the public may see is decided in one place, `OrganizationQuerySet.published()`, and
+every view, feed and search uses it.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries as country_names
+
+from directory.validators import HttpUrlField, validate_not_future_year
+
+MIN_YEAR = 1800
+MAX_YEAR = 2100
+
+
+def _http_url_check(field: str) -> models.CheckConstraint:
+    """Blank, or an http(s) URL: the same rule HttpUrlField enforces, kept by the database."""
+    return models.CheckConstraint(
+        condition=Q(**{field: ""})
+        | Q(**{f"{field}__startswith": "http://"})
+        | Q(**{f"{field}__startswith": "https://"}),
+        name=f"%(app_label)s_%(class)s_{field}_http",
+    )
+
+
+def _year_check(field: str, *, nullable: bool = True) -> models.CheckConstraint:
+    in_range = Q(**{f"{field}__gte": MIN_YEAR, f"{field}__lte": MAX_YEAR})
+    return models.CheckConstraint(
+        condition=(Q(**{f"{field}__isnull": True}) | in_range) if nullable else in_range,
+        name=f"%(app_label)s_%(class)s_{field}_range",
+    )
+
+
+year_validators = [MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)]
+
+
+class CountryQuerySet(models.QuerySet):
+    def in_use(self):
+        """Countries that a published organization or one of its programs names."""
+        published = Organization.objects.published()
+        return self.filter(
+            Q(Exists(published.filter(countries=OuterRef("pk"))))
+            | Q(Exists(published.filter(headquarters=OuterRef("pk"))))
+            | Q(
+                Exists(Program.objects.filter(organization__in=published, countries=OuterRef("pk")))
+            )
+        )
+
+
+class Country(models.Model):
+    """An ISO 3166-1 country, loaded by a migration from django-countries."""
+
+    code = models.CharField(max_length=2, primary_key=True, help_text="ISO 3166-1 alpha-2 code.")
+    name = models.CharField(max_length=100)
+
+    objects = CountryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "countries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[A-Z]{2}$"), name="directory_country_code_alpha2"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The country's name in the active language."""
+        return str(country_names.name(self.code)) or self.name
+
+
+class Source(models.Model):
+    """A published document that facts and listings cite."""
+
+    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200)
+    year = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[*year_validators, validate_not_future_year],
+        help_text="Year of publication; leave blank when the source is undated.",
+    )
+    url = HttpUrlField(blank=True)
+
+    class Meta:
+        ordering = ["publisher", "-year", "title"]
+        constraints = [_year_check("year"), _http_url_check("url")]
+
+    def __str__(self) -> str:
+        return f"{self.publisher}, {self.title} ({self.year or 'n.d.'})"
+
+
+class FocusArea(models.Model):
+    """How an organization works: rescue, resettlement, advocacy, research..."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True, help_text="Shown publicly on the focus area page.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("directory:focus-area-detail", args=[self.slug])
+
+
+class Issue(models.Model):
+    """A cause that organizations address, with a brief and key facts."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    summary = models.CharField(max_length=300, help_text="One line, shown in lists.")
+    brief = models.TextField(blank=True, help_text="Markdown. Shown publicly on the issue page.")
+    related = models.ManyToManyField("self", blank=True, symmetrical=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("directory:issue-detail", args=[self.slug])
+
+
+class KeyFact(models.Model):
+    """One fact or figure about an issue, always with its source and year."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="facts")
+    statement = models.CharField(max_length=400)
+    figure = models.CharField(
+        max_length=60, blank=True, help_text="The number to highlight, e.g. '80,000–120,000'."
+    )
+    year = models.PositiveSmallIntegerField(
+        validators=[*year_validators, validate_not_future_year],
+        help_text="The year the figure refers to.",
+    )
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="facts")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["issue", "position", "pk"]
+        constraints = [_year_check("year", nullable=False)]
+
+    def __str__(self) -> str:
+        return self.statement
+
+
+class OrganizationQuerySet(models.QuerySet):
+    def published(self):
+        """Everything the public may see. Every public page, feed and search uses this."""
+        return self.filter(status=Organization.Status.PUBLISHED)
+
+    def review_due(self, today=None):
+        """Listings never verified, or verified longer ago than REVIEW_DUE_DAYS."""
+        cutoff = (today or timezone.localdate()) - timedelta(days=settings.REVIEW_DUE_DAYS)
+        return self.filter(Q(last_verified__isnull=True) | Q(last_verified__lt=cutoff))
+
+    def addressing(self, issue):
+        """Organizations addressing the issue directly or through any of their programs."""
+        through_program = Program.objects.filter(organization=OuterRef("pk"), issues=issue)
+        return self.filter(Q(issues=issue) | Q(Exists(through_program))).distinct()
+
+    def with_focus(self, focus_area):
+        through_program = Program.objects.filter(
+            organization=OuterRef("pk"), focus_areas=focus_area
+        )
+        return self.filter(Q(focus_areas=focus_area) | Q(Exists(through_program))).distinct()
+
+    def working_in(self, country):
+        through_program = Program.objects.filter(organization=OuterRef("pk"), countries=country)
+        return self.filter(
+            Q(countries=country) | Q(headquarters=country) | Q(Exists(through_program))
+        ).distinct()
+
+    def for_cards(self):
+        """What an organization card shows: its country and the issues it addresses."""
+        return self.select_related("headquarters").prefetch_related(
+            "issues", models.Prefetch("programs", Program.objects.prefetch_related("issues"))
+        )
+
+    def for_detail(self):
+        return self.select_related("headquarters").prefetch_related(
+            "countries",
+            "issues",
+            "focus_areas",
+            "sources",
+            "identifiers",
+            models.Prefetch(
+                "programs",
+                Program.objects.prefetch_related("issues", "focus_areas", "countries"),
+            ),
+        )
+
+    def offering_help(self, way: str):
+        field = {"donate": "donate_url", "volunteer": "volunteer_url"}[way]
+        return self.exclude(**{field: ""})
+
+
+class Organization(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        REVIEW = "review", _("In review")
+        PUBLISHED = "published", _("Published")
+        ARCHIVED = "archived", _("Archived")
+
+    class OrgType(models.TextChoices):
+        NONPROFIT = "nonprofit", _("Nonprofit")
+        FAITH_BASED = "faith_based", _("Faith-based nonprofit")
+        GOVERNMENT = "government", _("Government agency")
+        RESEARCH = "research", _("Research institute")
+        INTERGOVERNMENTAL = "intergovernmental", _("Intergovernmental body")
+        NETWORK = "network", _("Network or coalition")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    alternate_name = models.CharField(
+        max_length=200, blank=True, help_text="Another name or acronym, e.g. 'LiNK'."
+    )
+    summary = models.CharField(max_length=300, help_text="One line, shown in lists and search.")
+    description = models.TextField(blank=True, help_text="Markdown. Shown publicly.")
+    org_type = models.CharField(
+        "type", max_length=20, choices=OrgType.choices, default=OrgType.NONPROFIT
+    )
+    founded = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[*year_validators, validate_not_future_year]
+    )
+    headquarters = models.ForeignKey(
+        Country,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="headquartered_organizations",
+    )
+    countries = models.ManyToManyField(
+        Country, blank=True, related_name="organizations", verbose_name="countries of operation"
+    )
+    website = HttpUrlField(blank=True)
+    donate_url = HttpUrlField("donation link", blank=True)
+    volunteer_url = HttpUrlField("volunteer link", blank=True)
+    email = models.EmailField(blank=True, help_text="A public contact address.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    last_verified = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When a curator last checked this listing against its sources.",
+    )
+    sources = models.ManyToManyField(Source, blank=True, related_name="organizations")
+    issues = models.ManyToManyField(
+        Issue, blank=True, related_name="organizations", help_text="Issues addressed directly."
+    )
+    focus_areas = models.ManyToManyField(FocusArea, blank=True, related_name="organizations")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [
+            models.Index(fields=["status", "name"], name="directory_org_status_name"),
+            models.Index(fields=["status", "-last_verified"], name="directory_org_status_verified"),
+        ]
+        constraints = [
+            _year_check("founded"),
+            _http_url_check("website"),
+            _http_url_check("donate_url"),
+            _http_url_check("volunteer_url"),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "review", "published", "archived"]),
+                name="directory_organization_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(name=""), name="directory_organization_name_not_blank"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("directory:organization-detail", args=[self.slug])
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def issues_addressed(self) -> list[tuple["Issue", bool, list["Program"]]]:
+        """Each issue with whether it is addressed directly and by which programs.
+
+        Reads the prefetched `issues` and `programs__issues`, so it costs no query.
+        """
+        direct = {issue.pk: issue for issue in self.issues.all()}
+        by_program: dict[int, list[Program]] = {}
+        issues = dict(direct)
+        for program in self.programs.all():
+            for issue in program.issues.all():
+                issues.setdefault(issue.pk, issue)
+                by_program.setdefault(issue.pk, []).append(program)
+        return [
+            (issue, pk in direct, by_program.get(pk, []))
+            for pk, issue in sorted(issues.items(), key=lambda item: item[1].name)
+        ]
+
+    def is_review_due(self, today=None) -> bool:
+        if self.last_verified is None:
+            return True
+        cutoff = (today or timezone.localdate()) - timedelta(days=settings.REVIEW_DUE_DAYS)
+        return self.last_verified < cutoff
+
+
+class OrganizationIdentifier(models.Model):
+    """A registration number, as HSDS `organization_identifier`."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="identifiers"
+    )
+    identifier_scheme = models.CharField(
+        max_length=50, help_text="The register, e.g. 'US-EIN' or 'KR-NPO' (org-id.guide codes)."
+    )
+    identifier_type = models.CharField(
+        max_length=100, blank=True, help_text="What the number is, e.g. 'Employer ID number'."
+    )
+    identifier = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["organization", "identifier_scheme"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "identifier_scheme", "identifier"],
+                name="directory_identifier_unique_per_org",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identifier_scheme} {self.identifier}"
+
+
+class Program(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="programs"
+    )
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200)
+    summary = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True, help_text="Markdown. Shown publicly.")
+    focus_areas = models.ManyToManyField(FocusArea, blank=True, related_name="programs")
+    issues = models.ManyToManyField(Issue, blank=True, related_name="programs")
+    countries = models.ManyToManyField(
+        Country, blank=True, related_name="programs", verbose_name="countries served"
+    )
+    active = models.BooleanField(default=True, help_text="Inactive programs are shown as ended.")
+    url = HttpUrlField(blank=True)
+
+    class Meta:
+        ordering = ["organization", "-active", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "slug"], name="directory_program_slug_unique_per_org"
+            ),
+            _http_url_check("url"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return f"{self.organization.get_absolute_url()}#program-{self.slug}"
+
+
+class SearchDocument(models.Model):
+    """The denormalised text that search reads: one row per public organization, program or issue.
+
+    Kept current by `directory.search.index`; the database builds its full-text index from
+    these columns (an FTS5 table on SQLite, a generated tsvector on PostgreSQL; see the
+    migrations). Only public content is ever written here.
+    """
+
+    class Kind(models.TextChoices):
+        ORGANIZATION = "organization", _("Organization")
+        PROGRAM = "program", _("Program")
+        ISSUE = "issue", _("Issue")
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    object_id = models.BigIntegerField()
+    owner_id = models.BigIntegerField(
+        null=True, help_text="The organization an organization's or program's document belongs to."
+    )
+    name = models.TextField(help_text="Name and alternate name: weighted highest.")
+    summary = models.TextField(blank=True)
+    related = models.TextField(blank=True, help_text="Program, issue and focus area names.")
+    body = models.TextField(blank=True, help_text="Descriptions.")
+
+    class Meta:
+        ordering = ["kind", "object_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_id"], name="directory_searchdocument_unique_object"
+            )
+        ]
+        indexes = [models.Index(fields=["owner_id"], name="directory_searchdoc_owner")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}"

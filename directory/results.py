@@ -1,0 +1,64 @@
+"""Ordering and paging of the organization list, with or without a search."""
+
+from django.conf import settings
+from django.core.exceptions import BadRequest
+from django.core.paginator import EmptyPage, Paginator
+from django.db.models import F
+from django.http import Http404
+
+from directory.models import Organization
+
+MAX_PAGE = 10_000
+
+
+class RankedResults:
+    """Search results in rank order, sliced by the paginator, fetched one page at a time.
+
+    The search engine returns at most SEARCH_MAX_RESULTS ranked ids; the filters narrow
+    them with one query; only the page shown is loaded, with what its cards need.
+    """
+
+    def __init__(self, queryset, ranked_ids: list[int]):
+        self._queryset = queryset
+        self._ranked_ids = ranked_ids
+        self._ids: list[int] | None = None
+
+    def _matching(self) -> list[int]:
+        if self._ids is None:
+            allowed = set(self._queryset.values_list("pk", flat=True))
+            self._ids = [pk for pk in self._ranked_ids if pk in allowed]
+        return self._ids
+
+    def count(self) -> int:
+        return len(self._matching())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        ids = self._matching()[index]
+        objects = Organization.objects.for_cards().in_bulk(ids)
+        return [objects[pk] for pk in ids if pk in objects]
+
+
+def ordered(filterset):
+    """The filtered organizations in the order the visitor asked for."""
+    queryset = filterset.qs
+    sort = filterset.sort_key
+    if sort == "relevance" and filterset.ranked_ids is not None:
+        return RankedResults(queryset, filterset.ranked_ids)
+    if sort == "verified":
+        return queryset.for_cards().order_by(F("last_verified").desc(nulls_last=True), "name")
+    return queryset.for_cards().order_by("name", "pk")
+
+
+def paginate(request, results, per_page: int | None = None):
+    """The requested page; 400 for a malformed number, 404 past the last page."""
+    raw = request.GET.get("page", "1")
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
+        raise BadRequest(f"The page number must be a whole number from 1 to {MAX_PAGE}.")
+    paginator = Paginator(results, per_page or settings.PAGE_SIZE)
+    try:
+        return paginator.page(int(raw))
+    except EmptyPage:
+        raise Http404("There is no such page of results.") from None

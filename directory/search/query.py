@@ -1,0 +1,117 @@
+"""Turns what a visitor typed into a structured, safe search query.
+
+The grammar is the web-search one people already know (and PostgreSQL's
+websearch_to_tsquery reads): words are ANDed, "quoted phrases" match in order,
+`or` between two items accepts either, and a leading `-` excludes a word or phrase.
+Anything else (punctuation, SQL, markup, NUL bytes) is not syntax, only separators.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+MAX_QUERY_LENGTH = 200
+MAX_TERMS = 12
+
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_WORD = re.compile(r"\w+", re.UNICODE)
+_HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+
+
+class InvalidQuery(ValueError):
+    """A query that cannot be searched; the message is shown to the visitor."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """A word, or a phrase of several words that must appear in order."""
+
+    words: tuple[str, ...]
+
+    @property
+    def is_phrase(self) -> bool:
+        return len(self.words) > 1
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+    @property
+    def has_hangul(self) -> bool:
+        return any(_HANGUL.search(word) for word in self.words)
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    raw: str
+    # Each group is a list of alternatives; every group must match (AND of ORs).
+    groups: tuple[tuple[Item, ...], ...] = ()
+    excluded: tuple[Item, ...] = field(default_factory=tuple)
+
+    @property
+    def items(self) -> list[Item]:
+        return [item for group in self.groups for item in group]
+
+    @property
+    def words(self) -> list[str]:
+        return [word for item in self.items for word in item.words]
+
+    @property
+    def has_hangul(self) -> bool:
+        return any(item.has_hangul for item in self.items)
+
+    def websearch_text(self) -> str:
+        """The same query, normalised, in the syntax of PostgreSQL's websearch_to_tsquery."""
+        parts = [" or ".join(_websearch_item(item) for item in group) for group in self.groups]
+        parts += ["-" + _websearch_item(item) for item in self.excluded]
+        return " ".join(parts)
+
+
+def _websearch_item(item: Item) -> str:
+    return f'"{item.text}"' if item.is_phrase else item.text
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(word.lower() for word in _WORD.findall(text))
+
+
+def parse(raw: str) -> ParsedQuery:
+    """Parse a visitor's query; raise InvalidQuery with a readable message if it is unusable."""
+    if "\x00" in raw:
+        raise InvalidQuery("The search contains a null character. Please retype it.")
+    if len(raw) > MAX_QUERY_LENGTH:
+        raise InvalidQuery(
+            f"Searches are limited to {MAX_QUERY_LENGTH} characters; yours has {len(raw)}."
+        )
+    text = unicodedata.normalize("NFKC", raw)
+    groups: list[list[Item]] = []
+    excluded: list[Item] = []
+    pending_or = False
+    for match in _TOKEN.finditer(text):
+        negated, phrase, bare = match.group(1), match.group(2), match.group(3)
+        if bare is not None and bare.lower() == "or":
+            pending_or = bool(groups)
+            continue
+        if bare is not None and bare.startswith("-") and len(bare) > 1:
+            negated, bare = "-", bare[1:]
+        words = _words(phrase if phrase is not None else bare)
+        if not words:
+            continue
+        # A bare token such as "north-korea" holds several words: they match as a phrase.
+        item = Item(words)
+        if negated:
+            excluded.append(item)
+        elif pending_or:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+        pending_or = False
+    if not groups:
+        if excluded:
+            raise InvalidQuery("Add at least one word to search for, not only words to exclude.")
+        raise InvalidQuery("Type a word or a name to search for.")
+    if sum(len(group) for group in groups) + len(excluded) > MAX_TERMS:
+        raise InvalidQuery(f"Searches are limited to {MAX_TERMS} words or phrases.")
+    return ParsedQuery(
+        raw=raw, groups=tuple(tuple(group) for group in groups), excluded=tuple(excluded)
+    )

@@ -1,0 +1,30 @@
+"""Validation shared by models and forms: http(s)-only links and plausible years."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models
+from django.utils import timezone
+
+validate_http_url = URLValidator(schemes=["http", "https"])
+
+
+def validate_not_future_year(value: int) -> None:
+    if value is not None and value > timezone.localdate().year:
+        raise ValidationError("A year cannot be in the future.", code="future_year")
+
+
+class HttpUrlField(models.URLField):
+    """A URLField that accepts only http and https links (never javascript:, data:, ...)."""
+
+    default_validators = [validate_http_url]
+
+    def formfield(self, **kwargs):
+        from django import forms
+
+        kwargs.setdefault("assume_scheme", "https")
+        field = super().formfield(**kwargs)
+        if isinstance(field, forms.URLField):
+            field.default_validators = [validate_http_url]
+            field.validators = [v for v in field.validators if not isinstance(v, URLValidator)]
+            field.validators.append(validate_http_url)
+        return field

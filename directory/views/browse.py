@@ -1,0 +1,68 @@
+"""The home page and browsing by issue and by focus area."""
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, render
+
+from directory import facets
+from directory.models import FocusArea, Issue, KeyFact, Organization, Program
+
+RECENTLY_VERIFIED = 6
+
+
+def _with_counts(objects, counts):
+    return [(obj, counts.get(obj.pk, 0)) for obj in objects]
+
+
+def home(request):
+    published = Organization.objects.published()
+    ctx = {
+        "issues": _with_counts(Issue.objects.all(), facets.issue_counts(published)),
+        "focus_areas": _with_counts(FocusArea.objects.all(), facets.focus_area_counts(published)),
+        "recently_verified": published.filter(last_verified__isnull=False)
+        .for_cards()
+        .order_by("-last_verified", "name")[:RECENTLY_VERIFIED],
+    }
+    return render(request, "directory/home.html", ctx)
+
+
+def issue_list(request):
+    counts = facets.issue_counts(Organization.objects.published())
+    ctx = {"issues": _with_counts(Issue.objects.all(), counts)}
+    return render(request, "directory/issue_list.html", ctx)
+
+
+def issue_detail(request, slug):
+    issue = get_object_or_404(
+        Issue.objects.prefetch_related(
+            Prefetch("facts", KeyFact.objects.select_related("source")), "related"
+        ),
+        slug=slug,
+    )
+    published = Organization.objects.published()
+    ctx = {
+        "issue": issue,
+        "organizations": published.addressing(issue).for_cards(),
+        "programs": Program.objects.filter(organization__in=published, issues=issue)
+        .select_related("organization")
+        .order_by("organization__name", "name"),
+    }
+    return render(request, "directory/issue_detail.html", ctx)
+
+
+def focus_area_list(request):
+    counts = facets.focus_area_counts(Organization.objects.published())
+    ctx = {"focus_areas": _with_counts(FocusArea.objects.all(), counts)}
+    return render(request, "directory/focus_area_list.html", ctx)
+
+
+def focus_area_detail(request, slug):
+    focus_area = get_object_or_404(FocusArea, slug=slug)
+    published = Organization.objects.published()
+    ctx = {
+        "focus_area": focus_area,
+        "organizations": published.with_focus(focus_area).for_cards(),
+        "programs": Program.objects.filter(organization__in=published, focus_areas=focus_area)
+        .select_related("organization")
+        .order_by("organization__name", "name"),
+    }
+    return render(request, "directory/focus_area_detail.html", ctx)

@@ -1,0 +1,35 @@
+"""The organization list (filters and search) and the organization page."""
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404, render
+
+from directory import facets, results
+from directory.filters import OrganizationFilter
+from directory.models import Organization
+
+
+def organization_list(request):
+    filterset = OrganizationFilter(request.GET, queryset=Organization.objects.published())
+    ctx = {"filter": filterset}
+    if not filterset.is_valid():
+        return render(request, "directory/organization_list.html", ctx, status=400)
+    counts = facets.all_counts(filterset.qs)
+    filterset.show_counts(counts)
+    page = results.paginate(request, results.ordered(filterset))
+    ctx |= {
+        "page_obj": page,
+        "query": filterset.query,
+        "capped": filterset.ranked_ids is not None
+        and len(filterset.ranked_ids) >= settings.SEARCH_MAX_RESULTS,
+    }
+    return render(request, "directory/organization_list.html", ctx)
+
+
+def organization_detail(request, slug):
+    organization = get_object_or_404(Organization.objects.published().for_detail(), slug=slug)
+    ctx = {
+        "organization": organization,
+        "issues_addressed": organization.issues_addressed(),
+        "review_due": organization.is_review_due(),
+    }
+    return render(request, "directory/organization_detail.html", ctx)
