@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
+# `make run` is for a developer's machine: DEBUG on unless the environment says otherwise.
+DEV := DEBUG=$${DEBUG:-true}
 
 .PHONY: run test install migrate seed lint format migrations-check lock bench clean
 
@@ -18,13 +20,13 @@ $(VENV)/.installed: requirements.lock | $(BIN)/activate
 install: $(VENV)/.installed
 
 migrate: install
-	$(MANAGE) migrate --noinput
+	$(DEV) $(MANAGE) migrate --noinput
 
 seed: migrate
-	$(MANAGE) seed
+	$(DEV) $(MANAGE) seed
 
 run: seed
-	$(MANAGE) runserver 127.0.0.1:$(PORT)
+	$(DEV) $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 test: install
 	$(BIN)/pytest
@@ -38,7 +40,7 @@ format: install
 	$(BIN)/ruff format .
 
 migrations-check: install
-	$(MANAGE) makemigrations --check --dry-run
+	$(DEV) $(MANAGE) makemigrations --check --dry-run
 
 # Regenerates requirements.lock from pyproject.toml (needs uv: `pip install uv`).
 lock:

@@ -46,12 +46,12 @@ class CountryQuerySet(models.QuerySet):
     def in_use(self):
         """Countries that a published organization or one of its programs names."""
         published = Organization.objects.published()
+        named = Organization.countries.through.objects.filter(organization__in=published)
+        served = Program.countries.through.objects.filter(program__organization__in=published)
         return self.filter(
-            Q(Exists(published.filter(countries=OuterRef("pk"))))
-            | Q(Exists(published.filter(headquarters=OuterRef("pk"))))
-            | Q(
-                Exists(Program.objects.filter(organization__in=published, countries=OuterRef("pk")))
-            )
+            Q(pk__in=named.values("country_id"))
+            | Q(pk__in=published.values("headquarters_id"))
+            | Q(pk__in=served.values("country_id"))
         )
 
 

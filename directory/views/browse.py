@@ -3,10 +3,11 @@
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 
-from directory import facets
+from directory import facets, results
 from directory.models import FocusArea, Issue, KeyFact, Organization, Program
 
 RECENTLY_VERIFIED = 6
+PROGRAMS_SHOWN = 50
 
 
 def _with_counts(objects, counts):
@@ -39,12 +40,13 @@ def issue_detail(request, slug):
         slug=slug,
     )
     published = Organization.objects.published()
+    organizations = published.addressing(issue).for_cards().order_by("name", "pk")
     ctx = {
         "issue": issue,
-        "organizations": published.addressing(issue).for_cards(),
+        "page_obj": results.paginate(request, organizations),
         "programs": Program.objects.filter(organization__in=published, issues=issue)
         .select_related("organization")
-        .order_by("organization__name", "name"),
+        .order_by("organization__name", "name")[:PROGRAMS_SHOWN],
     }
     return render(request, "directory/issue_detail.html", ctx)
 
@@ -58,11 +60,12 @@ def focus_area_list(request):
 def focus_area_detail(request, slug):
     focus_area = get_object_or_404(FocusArea, slug=slug)
     published = Organization.objects.published()
+    organizations = published.with_focus(focus_area).for_cards().order_by("name", "pk")
     ctx = {
         "focus_area": focus_area,
-        "organizations": published.with_focus(focus_area).for_cards(),
+        "page_obj": results.paginate(request, organizations),
         "programs": Program.objects.filter(organization__in=published, focus_areas=focus_area)
         .select_related("organization")
-        .order_by("organization__name", "name"),
+        .order_by("organization__name", "name")[:PROGRAMS_SHOWN],
     }
     return render(request, "directory/focus_area_detail.html", ctx)
