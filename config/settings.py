@@ -127,3 +127,5 @@ REVIEW_DUE_DAYS = env_int("REVIEW_DUE_DAYS", 365, minimum=1)
 PAGE_SIZE = env_int("PAGE_SIZE", 20, minimum=1)
 # The most results one search returns, ranks and counts.
 SEARCH_MAX_RESULTS = env_int("SEARCH_MAX_RESULTS", 1000, minimum=10)
+# On PostgreSQL, how many matches are ranked for a query (plus every match in a name).
+SEARCH_CANDIDATES = env_int("SEARCH_CANDIDATES", 5000, minimum=100)

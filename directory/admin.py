@@ -145,7 +145,9 @@ class ProgramAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        index.refresh_organizations([form.instance.organization_id])
+        # A program moved to another organization leaves its old one changed too.
+        previous = form.initial.get("organization")
+        index.refresh_organizations({form.instance.organization_id, previous} - {None})
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
@@ -175,6 +177,23 @@ class IssueAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         index.refresh_issues([form.instance.pk])
+
+    def delete_model(self, request, obj):
+        pk = obj.pk  # Django clears obj.pk on delete
+        related = list(obj.related.values_list("pk", flat=True))
+        org_ids = index.organizations_addressing([pk])
+        super().delete_model(request, obj)
+        index.refresh_issues([pk, *related])
+        index.refresh_organizations(org_ids)
+
+    def delete_queryset(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        related = Issue.related.through.objects.filter(to_issue_id__in=ids)
+        related_ids = list(related.values_list("from_issue_id", flat=True))
+        org_ids = index.organizations_addressing(ids)
+        super().delete_queryset(request, queryset)
+        index.refresh_issues([*ids, *related_ids])
+        index.refresh_organizations(org_ids)
 
 
 @admin.register(FocusArea)

@@ -59,7 +59,7 @@ def country_counts(organizations) -> dict[str, int]:
 
 
 def type_counts(organizations) -> dict[str, int]:
-    rows = organizations.order_by().values("org_type").annotate(n=Count("pk"))
+    rows = organizations.order_by().values("org_type").annotate(n=Count("pk", distinct=True))
     return {row["org_type"]: row["n"] for row in rows}
 
 

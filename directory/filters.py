@@ -85,11 +85,15 @@ class OrganizationFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
-        # Filters always apply in declaration order; sort must come last (after search).
-        self.ranked_ids: list[int] | None = None
+        self.outcome: search.Outcome | None = None
+
+    @property
+    def ranked_ids(self) -> list[int] | None:
+        """The search's ids, best first; None when the visitor did not search."""
+        return self.outcome.ids["organization"] if self.outcome else None
 
     def filter_search(self, queryset, name, value):
-        self.ranked_ids = search.search(search.parse(value), "organization")
+        self.outcome = search.find(search.parse(value), ["organization"])
         return queryset.filter(pk__in=self.ranked_ids)
 
     def filter_issue(self, queryset, name, value):
@@ -113,9 +117,11 @@ class OrganizationFilter(django_filters.FilterSet):
         for name in ("issue", "focus", "country"):
             field, facet = form.fields[name], counts[name]
             field.label_from_instance = lambda obj, facet=facet: f"{obj} ({facet.get(obj.pk, 0)})"
+        # The field adds its own "All types" choice back when its choices are set.
         form.fields["type"].choices = [
-            (value, f"{label} ({counts['type'].get(value, 0)})" if value else label)
+            (value, f"{label} ({counts['type'].get(value, 0)})")
             for value, label in form.fields["type"].choices
+            if value
         ]
 
     @property
@@ -129,6 +135,5 @@ class OrganizationFilter(django_filters.FilterSet):
 
     @property
     def query(self):
-        """The parsed search, for highlighting; None when the visitor did not search."""
-        text = self.form.cleaned_data.get("q")
-        return search.parse(text) if text else None
+        """The query the results answer (perhaps corrected), for highlighting; or None."""
+        return self.outcome.query if self.outcome else None

@@ -172,22 +172,30 @@ class OrganizationQuerySet(models.QuerySet):
         cutoff = (today or timezone.localdate()) - timedelta(days=settings.REVIEW_DUE_DAYS)
         return self.filter(Q(last_verified__isnull=True) | Q(last_verified__lt=cutoff))
 
+    # The three filters below use subqueries rather than joins, so that no row repeats and
+    # no DISTINCT is needed: the list can then walk its (status, name) index and stop early.
+
     def addressing(self, issue):
         """Organizations addressing the issue directly or through any of their programs."""
+        direct = Organization.issues.through.objects.filter(issue=issue)
         through_program = Program.objects.filter(organization=OuterRef("pk"), issues=issue)
-        return self.filter(Q(issues=issue) | Q(Exists(through_program))).distinct()
+        return self.filter(Q(pk__in=direct.values("organization_id")) | Q(Exists(through_program)))
 
     def with_focus(self, focus_area):
+        direct = Organization.focus_areas.through.objects.filter(focusarea=focus_area)
         through_program = Program.objects.filter(
             organization=OuterRef("pk"), focus_areas=focus_area
         )
-        return self.filter(Q(focus_areas=focus_area) | Q(Exists(through_program))).distinct()
+        return self.filter(Q(pk__in=direct.values("organization_id")) | Q(Exists(through_program)))
 
     def working_in(self, country):
+        direct = Organization.countries.through.objects.filter(country=country)
         through_program = Program.objects.filter(organization=OuterRef("pk"), countries=country)
         return self.filter(
-            Q(countries=country) | Q(headquarters=country) | Q(Exists(through_program))
-        ).distinct()
+            Q(pk__in=direct.values("organization_id"))
+            | Q(headquarters=country)
+            | Q(Exists(through_program))
+        )
 
     def for_cards(self):
         """What an organization card shows: its country and the issues it addresses."""
@@ -407,6 +415,10 @@ class SearchDocument(models.Model):
     summary = models.TextField(blank=True)
     related = models.TextField(blank=True, help_text="Program, issue and focus area names.")
     body = models.TextField(blank=True, help_text="Descriptions.")
+    ngrams = models.TextField(
+        blank=True,
+        help_text="Hangul syllable bigrams and unigrams, so Korean matches inside words.",
+    )
 
     class Meta:
         ordering = ["kind", "object_id"]
@@ -419,3 +431,17 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id}"
+
+
+class SearchTerm(models.Model):
+    """A word that occurs in the index, with how many documents hold it: the vocabulary
+    that typo correction ("did you mean") picks from."""
+
+    term = models.CharField(max_length=60, unique=True)
+    documents = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["term"]
+
+    def __str__(self) -> str:
+        return self.term

@@ -124,19 +124,31 @@ def load(data: dict, *, update: bool = False) -> Stats:
         values = {"name": row["name"], "description": row["description"]}
         focus_areas[row["slug"]], _ = loader.upsert(FocusArea, {"slug": row["slug"]}, values)
 
-    issues = {}
+    issues, created_issues = {}, set()
     for row in data["issues"]:
         where = f"issue {row.get('slug')}"
         _pick(row, where, ["slug", "name", "summary", "brief", "related", "facts"], ("ko",))
         values = {k: row[k] for k in ("name", "summary", "brief")}
         issue, created = loader.upsert(Issue, {"slug": row["slug"]}, values)
         issues[row["slug"]] = issue
+        if created:
+            created_issues.add(issue.pk)
         if created or update:
             _load_facts(loader, issue, row["facts"], sources, where)
+    # `related` is symmetrical: a link declared on either side belongs to both.
+    related: dict[str, set[str]] = {slug: set() for slug in issues}
     for row in data["issues"]:
-        related = _resolve(issues, row["related"], f"issue {row['slug']}")
-        if update or not issues[row["slug"]].related.exists():
-            loader.set_m2m(issues[row["slug"]], {"related": related})
+        _resolve(issues, row["related"], f"issue {row['slug']}")
+        for other in row["related"]:
+            related[row["slug"]].add(other)
+            related[other].add(row["slug"])
+    for slug, issue in issues.items():
+        new = issue.pk in created_issues
+        if not (new or update):
+            continue
+        links = {"related": [issues[other] for other in sorted(related[slug])]}
+        if loader.set_m2m(issue, links) and not new:
+            loader.stats.count(loader.stats.updated, Issue)
 
     org_ids = [
         _load_organization(loader, row, sources, issues, focus_areas)

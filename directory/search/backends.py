@@ -1,61 +1,51 @@
 """The two full-text engines behind `directory.search`, one per database.
 
-Each takes a ParsedQuery and returns ranked (object_id, score) pairs for one kind of
-document, best first, never more than `limit`. Only `directory.search` calls them.
+Both read the same SearchDocument rows and answer the same three questions: the ranked
+matches for a query (`ranked`), the documents whose name contains a fragment
+(`name_contains`), and the vocabulary words nearest a misspelt one (`similar_terms`).
+Words go through each database's stemmed full-text index; Korean goes through the
+Hangul n-gram column (see `index.hangul_ngrams`), so it matches inside words too.
 """
 
+from django.conf import settings
 from django.db import connection
 
-from directory.search.query import Item, ParsedQuery
+from directory.search.query import HANGUL_RUN, Item, ParsedQuery
 
 # Relative weight of each column: name and alternate name, then summary, then the names of
-# programs, issues and focus areas, then descriptions.
-SQLITE_BM25_WEIGHTS = (10.0, 4.0, 2.0, 1.0)
-POSTGRES_RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # D, C, B, A as ts_rank expects
-COLUMNS = ("name", "summary", "related", "body")
+# programs, issues and focus areas, then descriptions (and, on SQLite, Korean n-grams).
+SQLITE_BM25_WEIGHTS = "10.0, 4.0, 2.0, 1.0, 2.0"
+POSTGRES_RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # D, C, B, A, as ts_rank expects
 
 
-def _like_pattern(text: str) -> str:
+def _hangul_phrases(item: Item) -> list[list[str]]:
+    """Each Hangul run of the item as the n-gram tokens that must appear in order."""
+    phrases = []
+    for run in HANGUL_RUN.findall(item.text):
+        phrases.append([run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)])
+    return phrases
+
+
+def _latin_words(item: Item) -> tuple[str, ...]:
+    return tuple(word for word in item.words if not HANGUL_RUN.search(word))
+
+
+def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
-def _substring_condition(parsed: ParsedQuery, like: str) -> tuple[str, list[str]]:
-    """Every group must match some column as a substring: for Hangul, which has no stemmer."""
-
-    def item_sql(item: Item) -> tuple[str, list[str]]:
-        pattern = _like_pattern(item.text)
-        sql = " OR ".join(f"d.{column} {like} %s ESCAPE '\\'" for column in COLUMNS)
-        return f"({sql})", [pattern] * len(COLUMNS)
-
-    clauses, params = [], []
-    for group in parsed.groups:
-        parts = [item_sql(item) for item in group]
-        clauses.append("(" + " OR ".join(sql for sql, _ in parts) + ")")
-        params += [p for _, item_params in parts for p in item_params]
-    for item in parsed.excluded:
-        sql, item_params = item_sql(item)
-        clauses.append(f"NOT {sql}")
-        params += item_params
-    return " AND ".join(clauses), params
-
-
-def _substring_search(parsed: ParsedQuery, kind: str, limit: int, like: str):
-    condition, params = _substring_condition(parsed, like)
-    first = _like_pattern(parsed.items[0].text)
-    sql = (
-        "SELECT d.object_id, CASE WHEN d.name " + like + " %s ESCAPE '\\' THEN 1 ELSE 0 END"
-        " FROM directory_searchdocument d WHERE d.kind = %s AND " + condition + " ORDER BY 2 DESC,"
-        " length(d.name), d.object_id LIMIT %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [first, kind, *params, limit])
-        return [(row[0], float(row[1])) for row in cursor.fetchall()]
+# SQLite: FTS5 ------------------------------------------------------------------------
 
 
 def _fts5_item(item: Item) -> str:
-    # Words contain only \w characters, so quoting them cannot break out of the string.
-    return '"' + " ".join(item.words) + '"'
+    # Tokens contain only \w characters, so double-quoting them cannot break the syntax.
+    parts = []
+    words = _latin_words(item)
+    if words:
+        parts.append('"' + " ".join(words) + '"')
+    parts += ['ngrams : "' + " ".join(tokens) + '"' for tokens in _hangul_phrases(item)]
+    return "(" + " AND ".join(parts) + ")"
 
 
 def fts5_expression(parsed: ParsedQuery) -> str:
@@ -69,36 +59,140 @@ def fts5_expression(parsed: ParsedQuery) -> str:
     return expression
 
 
-def sqlite_search(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float]]:
-    if parsed.has_hangul:
-        return _substring_search(parsed, kind, limit, "LIKE")
-    weights = ", ".join(str(w) for w in SQLITE_BM25_WEIGHTS)
-    sql = (
-        f"SELECT d.object_id, -bm25(directory_search_fts, {weights}) AS score"
-        " FROM directory_search_fts JOIN directory_searchdocument d"
-        " ON d.id = directory_search_fts.rowid"
-        " WHERE directory_search_fts MATCH %s AND d.kind = %s"
-        " ORDER BY score DESC, d.object_id LIMIT %s"
-    )
+def _sqlite_ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float]]:
+    sql = f"""
+        SELECT d.object_id, -bm25(directory_search_fts, {SQLITE_BM25_WEIGHTS}) AS score
+        FROM directory_search_fts JOIN directory_searchdocument d
+          ON d.id = directory_search_fts.rowid
+        WHERE directory_search_fts MATCH %s AND d.kind = %s
+        ORDER BY score DESC, d.object_id LIMIT %s"""
+    return _fetch(sql, [fts5_expression(parsed), kind, limit])
+
+
+def _sqlite_name_contains(fragment: str, kind: str, limit: int) -> list[tuple[int, float]]:
+    sql = """
+        SELECT d.object_id, 1.0 FROM directory_search_trigram t
+        JOIN directory_searchdocument d ON d.id = t.rowid
+        WHERE t.name LIKE %s ESCAPE '\\' AND d.kind = %s
+        ORDER BY length(d.name), d.object_id LIMIT %s"""
+    return _fetch(sql, [_like(fragment), kind, limit])
+
+
+def _trigrams(word: str) -> list[str]:
+    return sorted({word[i : i + 3] for i in range(len(word) - 2)})
+
+
+def _sqlite_similar_terms(word: str, limit: int) -> list[tuple[str, int]]:
+    grams = _trigrams(word)
+    if not grams:
+        return []
+    expression = " OR ".join(f'"{gram}"' for gram in grams)
+    sql = """
+        SELECT s.term, s.documents FROM directory_term_trigram t
+        JOIN directory_searchterm s ON s.id = t.rowid
+        WHERE directory_term_trigram MATCH %s
+        ORDER BY bm25(directory_term_trigram), s.documents DESC LIMIT %s"""
+    return _fetch(sql, [expression, limit])
+
+
+# PostgreSQL: tsvector, pg_trgm -------------------------------------------------------
+
+
+def _pg_item(item: Item) -> tuple[str, list]:
+    parts, params = [], []
+    words = _latin_words(item)
+    if words:
+        text = " ".join(words)
+        # A stop word alone ("the") makes an empty tsquery: it then constrains nothing,
+        # as it would inside one websearch_to_tsquery, instead of matching nothing.
+        parts.append(
+            "(numnode(websearch_to_tsquery('english', %s)) = 0"
+            " OR d.vector @@ websearch_to_tsquery('english', %s))"
+        )
+        params += [f'"{text}"' if len(words) > 1 else text] * 2
+    for tokens in _hangul_phrases(item):
+        parts.append("d.ngram_vector @@ to_tsquery('simple', %s)")
+        params.append(" <-> ".join(f"'{token}'" for token in tokens))
+    return "(" + " AND ".join(parts) + ")", params
+
+
+def _pg_condition(parsed: ParsedQuery) -> tuple[str, list]:
+    clauses, params = [], []
+    for group in parsed.groups:
+        compiled = [_pg_item(item) for item in group]
+        clauses.append("(" + " OR ".join(sql for sql, _ in compiled) + ")")
+        params += [p for _, item_params in compiled for p in item_params]
+    for item in parsed.excluded:
+        sql, item_params = _pg_item(item)
+        clauses.append(f"NOT {sql}")
+        params += item_params
+    return " AND ".join(clauses), params
+
+
+def _pg_ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float]]:
+    """Rank a bounded candidate set: the first N matches, plus matches in names."""
+    condition, params = _pg_condition(parsed)
+    words = " ".join(" ".join(_latin_words(item)) for item in parsed.items).strip()
+    first = parsed.items[0].text
+    sql = f"""
+        WITH matches AS MATERIALIZED (
+            (SELECT d.id FROM directory_searchdocument d
+             WHERE d.kind = %s AND {condition} LIMIT %s)
+            UNION
+            (SELECT d.id FROM directory_searchdocument d
+             WHERE d.kind = %s AND d.name ILIKE %s AND {condition} LIMIT %s)
+        )
+        SELECT d.object_id,
+               ts_rank(%s, d.vector, plainto_tsquery('english', %s))
+               + CASE WHEN d.name ILIKE %s THEN 1 ELSE 0 END AS score
+        FROM matches JOIN directory_searchdocument d ON d.id = matches.id
+        ORDER BY score DESC, d.object_id LIMIT %s"""
+    candidates = settings.SEARCH_CANDIDATES
+    name_pattern = _like(first)
+    first_branch = [kind, *params, candidates]
+    name_branch = [kind, name_pattern, *params, limit]
+    scoring = [POSTGRES_RANK_WEIGHTS, words, name_pattern, limit]
+    return _fetch(sql, [*first_branch, *name_branch, *scoring])
+
+
+def _pg_name_contains(fragment: str, kind: str, limit: int) -> list[tuple[int, float]]:
+    sql = """
+        SELECT d.object_id, 1.0 FROM directory_searchdocument d
+        WHERE d.kind = %s AND d.name ILIKE %s
+        ORDER BY length(d.name), d.object_id LIMIT %s"""
+    return _fetch(sql, [kind, _like(fragment), limit])
+
+
+def _pg_similar_terms(word: str, limit: int) -> list[tuple[str, int]]:
+    sql = """
+        SELECT term, documents FROM directory_searchterm
+        WHERE term %% %s ORDER BY similarity(term, %s) DESC, documents DESC LIMIT %s"""
+    return _fetch(sql, [word, word, limit])
+
+
+# One interface -----------------------------------------------------------------------
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(sql, [fts5_expression(parsed), kind, limit])
-        return [(row[0], float(row[1])) for row in cursor.fetchall()]
+        cursor.execute(sql, params)
+        return [tuple(row) for row in cursor.fetchall()]
 
 
-def postgres_search(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float]]:
-    if parsed.has_hangul:
-        return _substring_search(parsed, kind, limit, "ILIKE")
-    sql = (
-        "SELECT d.object_id, ts_rank(%s, d.vector, q) AS score"
-        " FROM directory_searchdocument d, websearch_to_tsquery('english', %s) q"
-        " WHERE d.kind = %s AND d.vector @@ q"
-        " ORDER BY score DESC, d.object_id LIMIT %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [POSTGRES_RANK_WEIGHTS, parsed.websearch_text(), kind, limit])
-        return [(row[0], float(row[1])) for row in cursor.fetchall()]
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
 
 
-def run(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float]]:
-    engine = postgres_search if connection.vendor == "postgresql" else sqlite_search
-    return engine(parsed, kind, limit)
+def ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float]]:
+    """(object_id, score) of documents of `kind` matching the query, best first."""
+    return (_pg_ranked if _postgres() else _sqlite_ranked)(parsed, kind, limit)
+
+
+def name_contains(fragment: str, kind: str, limit: int) -> list[tuple[int, float]]:
+    """Documents whose name contains the fragment anywhere, shortest names first."""
+    return (_pg_name_contains if _postgres() else _sqlite_name_contains)(fragment, kind, limit)
+
+
+def similar_terms(word: str, limit: int = 30) -> list[tuple[str, int]]:
+    """Vocabulary words sharing the most trigrams with `word`, with their document counts."""
+    return (_pg_similar_terms if _postgres() else _sqlite_similar_terms)(word, limit)

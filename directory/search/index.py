@@ -1,135 +1,280 @@
-"""Keeps SearchDocument in step with the directory.
+"""Keeps SearchDocument (and the SearchTerm vocabulary) in step with the directory.
 
-Callers name what changed (`refresh_organizations`, `refresh_issues`) inside their own
-transaction, so the index is current the moment their change commits. Only public content
-is written: a draft, in-review or archived organization has no document at all.
+Callers name what changed (`refresh_organizations`, `refresh_issues`, ...) inside their
+own transaction, so the index is current the moment their change commits. Only public
+content is written: a draft, in-review or archived organization has no document at all.
+Documents are built from a handful of flat queries per batch of organizations, so a
+full `rebuild()` of a million organizations stays a bulk job, with one index build.
 """
 
-from collections.abc import Iterable
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from itertools import chain
 
-from django.db import transaction
+from django.db import connection, transaction
 
-from directory.models import Issue, Organization, Program, SearchDocument
+from directory.models import (
+    Issue,
+    KeyFact,
+    Organization,
+    Program,
+    SearchDocument,
+    SearchTerm,
+)
+from directory.search.query import HANGUL_RUN
 
 Kind = SearchDocument.Kind
-BATCH_SIZE = 500
+BATCH_SIZE = 2000
+_VOCABULARY_WORD = re.compile(r"[^\W\d_]{3,40}", re.UNICODE)
+
+
+def hangul_ngrams(text: str) -> str:
+    """Each run of Hangul as its bigrams in order, then its syllables.
+
+    Bigrams in order let a phrase of bigrams match any substring of two or more
+    syllables; the single syllables serve one-syllable queries. Korean has no spaces
+    between a word and its particles, so whole-word tokens alone would miss most queries.
+    """
+    tokens: list[str] = []
+    for run in HANGUL_RUN.findall(text):
+        tokens += [run[i : i + 2] for i in range(len(run) - 1)]
+        tokens += list(run)
+    return " ".join(tokens)
 
 
 def _join(*parts: str) -> str:
     return "\n".join(part for part in parts if part)
 
 
-def _names(objects) -> str:
-    return " · ".join(sorted({obj.name for obj in objects}))
+def _names(names: Iterable[str]) -> str:
+    return " · ".join(sorted(set(names)))
 
 
-def organization_document(org: Organization) -> SearchDocument:
-    programs = list(org.programs.all())
-    issues = [*org.issues.all(), *(i for p in programs for i in p.issues.all())]
-    focus_areas = [*org.focus_areas.all(), *(f for p in programs for f in p.focus_areas.all())]
+def _document(kind, object_id, owner_id, name, summary, related, body) -> SearchDocument:
     return SearchDocument(
-        kind=Kind.ORGANIZATION,
-        object_id=org.pk,
-        owner_id=org.pk,
-        name=_join(org.name, org.alternate_name),
-        summary=org.summary,
-        related=_join(_names(programs), _names(issues), _names(focus_areas)),
-        body=_join(org.description, *(_join(p.summary, p.description) for p in programs)),
+        kind=kind,
+        object_id=object_id,
+        owner_id=owner_id,
+        name=name,
+        summary=summary,
+        related=related,
+        body=body,
+        ngrams=hangul_ngrams(_join(name, summary, related, body)),
     )
 
 
-def program_document(program: Program, org: Organization) -> SearchDocument:
-    return SearchDocument(
-        kind=Kind.PROGRAM,
-        object_id=program.pk,
-        owner_id=org.pk,
-        name=program.name,
-        summary=program.summary,
-        related=_join(org.name, _names(program.issues.all()), _names(program.focus_areas.all())),
-        body=program.description,
+def _names_by(through, owner_field: str, name_path: str, owner_ids) -> dict[int, list[str]]:
+    names: dict[int, list[str]] = defaultdict(list)
+    rows = through.objects.filter(**{f"{owner_field}__in": owner_ids})
+    for owner_id, name in rows.values_list(owner_field, name_path):
+        names[owner_id].append(name)
+    return names
+
+
+def _organization_documents(org_ids: list[int]) -> list[SearchDocument]:
+    """The documents of these organizations (if published) and of their programs."""
+    orgs = (
+        Organization.objects.published()
+        .filter(pk__in=org_ids)
+        .values_list("pk", "name", "alternate_name", "summary", "description")
+    )
+    orgs = list(orgs)
+    ids = [row[0] for row in orgs]
+    org_issues = _names_by(Organization.issues.through, "organization_id", "issue__name", ids)
+    org_focus = _names_by(
+        Organization.focus_areas.through, "organization_id", "focusarea__name", ids
+    )
+    programs: dict[int, list[tuple]] = defaultdict(list)
+    for row in Program.objects.filter(organization_id__in=ids).values_list(
+        "pk", "organization_id", "name", "summary", "description"
+    ):
+        programs[row[1]].append(row)
+    program_ids = [row[0] for rows in programs.values() for row in rows]
+    prog_issues = _names_by(Program.issues.through, "program_id", "issue__name", program_ids)
+    prog_focus = _names_by(
+        Program.focus_areas.through, "program_id", "focusarea__name", program_ids
     )
 
-
-def issue_document(issue: Issue) -> SearchDocument:
-    return SearchDocument(
-        kind=Kind.ISSUE,
-        object_id=issue.pk,
-        name=issue.name,
-        summary=issue.summary,
-        related=_names(issue.related.all()),
-        body=_join(issue.brief, *(fact.statement for fact in issue.facts.all())),
-    )
-
-
-def _organizations_for_index(ids=None):
-    queryset = Organization.objects.published().prefetch_related(
-        "issues",
-        "focus_areas",
-        "programs__issues",
-        "programs__focus_areas",
-    )
-    return queryset if ids is None else queryset.filter(pk__in=ids)
-
-
-def _documents_for(orgs) -> list[SearchDocument]:
     documents = []
-    for org in orgs:
-        documents.append(organization_document(org))
-        documents += [program_document(program, org) for program in org.programs.all()]
+    for org_id, name, alternate_name, summary, description in orgs:
+        own = programs.get(org_id, [])
+        issues = org_issues[org_id] + [n for p in own for n in prog_issues[p[0]]]
+        focus = org_focus[org_id] + [n for p in own for n in prog_focus[p[0]]]
+        documents.append(
+            _document(
+                Kind.ORGANIZATION,
+                org_id,
+                org_id,
+                _join(name, alternate_name),
+                summary,
+                _join(_names(p[2] for p in own), _names(issues), _names(focus)),
+                _join(description, *(_join(p[3], p[4]) for p in own)),
+            )
+        )
+        for program_id, _org, program_name, program_summary, program_description in own:
+            documents.append(
+                _document(
+                    Kind.PROGRAM,
+                    program_id,
+                    org_id,
+                    program_name,
+                    program_summary,
+                    _join(name, _names(prog_issues[program_id]), _names(prog_focus[program_id])),
+                    program_description,
+                )
+            )
     return documents
+
+
+def _issue_documents(issue_ids=None) -> list[SearchDocument]:
+    issues = Issue.objects.all() if issue_ids is None else Issue.objects.filter(pk__in=issue_ids)
+    issues = list(issues.values_list("pk", "name", "summary", "brief"))
+    ids = [row[0] for row in issues]
+    related = _names_by(Issue.related.through, "from_issue_id", "to_issue__name", ids)
+    facts: dict[int, list[str]] = defaultdict(list)
+    for issue_id, statement in KeyFact.objects.filter(issue_id__in=ids).values_list(
+        "issue_id", "statement"
+    ):
+        facts[issue_id].append(statement)
+    return [
+        _document(
+            Kind.ISSUE, pk, None, name, summary, _names(related[pk]), _join(brief, *facts[pk])
+        )
+        for pk, name, summary, brief in issues
+    ]
+
+
+def vocabulary(documents: Iterable[SearchDocument]) -> Counter:
+    """Words of names, summaries and related names, with how many documents hold each."""
+    counts: Counter = Counter()
+    for doc in documents:
+        if doc.kind == Kind.PROGRAM:
+            continue  # its words are already in its organization's document
+        text = f"{doc.name} {doc.summary} {doc.related}".lower()
+        counts.update({w for w in _VOCABULARY_WORD.findall(text) if not HANGUL_RUN.search(w)})
+    return counts
+
+
+def _add_terms(documents: list[SearchDocument]) -> None:
+    terms = [SearchTerm(term=t, documents=n) for t, n in vocabulary(documents).items()]
+    SearchTerm.objects.bulk_create(terms, batch_size=BATCH_SIZE, ignore_conflicts=True)
+
+
+def _write(documents: list[SearchDocument]) -> None:
+    # A program that moved between organizations still has a document under its old owner.
+    for kind in (Kind.PROGRAM, Kind.ISSUE):
+        ids = [doc.object_id for doc in documents if doc.kind == kind]
+        SearchDocument.objects.filter(kind=kind, object_id__in=ids).delete()
+    SearchDocument.objects.bulk_create(documents, batch_size=BATCH_SIZE)
+    _add_terms(documents)
 
 
 @transaction.atomic
 def refresh_organizations(ids: Iterable[int]) -> None:
     """Rewrite the documents of these organizations and their programs (or drop them)."""
-    ids = list(ids)
-    if not ids:
-        return
-    SearchDocument.objects.filter(owner_id__in=ids).delete()
-    SearchDocument.objects.bulk_create(
-        _documents_for(_organizations_for_index(ids)), batch_size=BATCH_SIZE
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), BATCH_SIZE):
+        batch = ids[start : start + BATCH_SIZE]
+        SearchDocument.objects.filter(owner_id__in=batch).delete()
+        _write(_organization_documents(batch))
+
+
+def organizations_addressing(issue_ids) -> set[int]:
+    """Ids of organizations naming these issues directly or through a program."""
+    direct = Organization.issues.through.objects.filter(issue_id__in=issue_ids)
+    via_programs = Program.objects.filter(issues__in=issue_ids)
+    return set(direct.values_list("organization_id", flat=True)) | set(
+        via_programs.values_list("organization_id", flat=True)
     )
 
 
 @transaction.atomic
 def refresh_issues(ids: Iterable[int]) -> None:
-    """Rewrite the documents of these issues, and of the organizations that name them."""
-    ids = list(ids)
-    if not ids:
-        return
-    SearchDocument.objects.filter(kind=Kind.ISSUE, object_id__in=ids).delete()
-    issues = Issue.objects.filter(pk__in=ids).prefetch_related("related", "facts")
-    SearchDocument.objects.bulk_create([issue_document(issue) for issue in issues])
-    org_ids = Organization.objects.filter(issues__in=ids).values_list("pk", flat=True)
-    program_org_ids = Program.objects.filter(issues__in=ids).values_list(
-        "organization_id", flat=True
+    """Rewrite the documents of these issues (and of issues related to them, which show
+    their names), and of the organizations that name them. Deleted issues are dropped."""
+    ids = set(ids)
+    ids |= set(
+        Issue.related.through.objects.filter(to_issue_id__in=ids).values_list(
+            "from_issue_id", flat=True
+        )
     )
-    refresh_organizations({*org_ids, *program_org_ids})
+    SearchDocument.objects.filter(kind=Kind.ISSUE, object_id__in=ids).delete()
+    _write(_issue_documents(ids))
+    refresh_organizations(organizations_addressing(ids))
 
 
 @transaction.atomic
 def refresh_focus_areas(ids: Iterable[int]) -> None:
     """Rewrite the documents of the organizations working in these focus areas."""
     ids = list(ids)
-    org_ids = Organization.objects.filter(focus_areas__in=ids).values_list("pk", flat=True)
-    program_org_ids = Program.objects.filter(focus_areas__in=ids).values_list(
-        "organization_id", flat=True
+    direct = Organization.focus_areas.through.objects.filter(focusarea_id__in=ids)
+    via_programs = Program.objects.filter(focus_areas__in=ids)
+    refresh_organizations(
+        set(direct.values_list("organization_id", flat=True))
+        | set(via_programs.values_list("organization_id", flat=True))
     )
-    refresh_organizations({*org_ids, *program_org_ids})
+
+
+def _published_id_batches() -> Iterator[list[int]]:
+    ids = list(Organization.objects.published().order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), BATCH_SIZE):
+        yield ids[start : start + BATCH_SIZE]
+
+
+class _BulkLoad:
+    """On SQLite, lift the index triggers for a bulk load and build each index once after.
+
+    The trigger definitions are read back from the database itself and restored as they
+    were, inside the same transaction.
+    """
+
+    TABLES = ("directory_searchdocument", "directory_searchterm")
+    FTS_TABLES = ("directory_search_fts", "directory_search_trigram", "directory_term_trigram")
+
+    def __enter__(self):
+        self.triggers = []
+        if connection.vendor != "sqlite":
+            return self
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master"
+                " WHERE type = 'trigger' AND tbl_name IN (%s, %s)",
+                self.TABLES,
+            )
+            self.triggers = cursor.fetchall()
+            for name, _sql in self.triggers:
+                cursor.execute(f'DROP TRIGGER "{name}"')
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if connection.vendor != "sqlite" or exc_type is not None:
+            return False
+        with connection.cursor() as cursor:
+            for table in self.FTS_TABLES:
+                cursor.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
+            for _name, sql in self.triggers:
+                cursor.execute(sql)
+        return False
 
 
 @transaction.atomic
 def rebuild() -> int:
-    """Rebuild every document from scratch; returns how many were written."""
-    SearchDocument.objects.all().delete()
+    """Rebuild every document and the vocabulary from scratch; returns the document count."""
     count = 0
-    issues = Issue.objects.prefetch_related("related", "facts")
-    count += len(SearchDocument.objects.bulk_create([issue_document(i) for i in issues]))
-    batch: list[Organization] = []
-    for org in _organizations_for_index().iterator(chunk_size=BATCH_SIZE):
-        batch.append(org)
-        if len(batch) == BATCH_SIZE:
-            count += len(SearchDocument.objects.bulk_create(_documents_for(batch)))
-            batch = []
-    count += len(SearchDocument.objects.bulk_create(_documents_for(batch)))
+    terms: Counter = Counter()
+    with _BulkLoad():
+        SearchDocument.objects.all().delete()
+        SearchTerm.objects.all().delete()
+        batches = chain(
+            [_issue_documents()],
+            (_organization_documents(ids) for ids in _published_id_batches()),
+        )
+        for documents in batches:
+            SearchDocument.objects.bulk_create(documents, batch_size=BATCH_SIZE)
+            terms.update(vocabulary(documents))
+            count += len(documents)
+        SearchTerm.objects.bulk_create(
+            [SearchTerm(term=t, documents=n) for t, n in terms.items()], batch_size=BATCH_SIZE
+        )
     return count

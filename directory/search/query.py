@@ -15,7 +15,8 @@ MAX_TERMS = 12
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"\w+", re.UNICODE)
-_HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+# Hangul syllables and jamo: Korean text, which the index splits into n-grams.
+HANGUL_RUN = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]+")
 
 
 class InvalidQuery(ValueError):
@@ -38,7 +39,7 @@ class Item:
 
     @property
     def has_hangul(self) -> bool:
-        return any(_HANGUL.search(word) for word in self.words)
+        return any(HANGUL_RUN.search(word) for word in self.words)
 
 
 @dataclass(frozen=True)
@@ -115,3 +116,15 @@ def parse(raw: str) -> ParsedQuery:
     return ParsedQuery(
         raw=raw, groups=tuple(tuple(group) for group in groups), excluded=tuple(excluded)
     )
+
+
+def replace_words(parsed: ParsedQuery, replacements: dict[str, str]) -> ParsedQuery:
+    """The same query with some words swapped, e.g. a typo for the word it most likely meant."""
+
+    def swap(item: Item) -> Item:
+        return Item(tuple(replacements.get(word, word) for word in item.words))
+
+    groups = tuple(tuple(swap(item) for item in group) for group in parsed.groups)
+    excluded = tuple(swap(item) for item in parsed.excluded)
+    corrected = ParsedQuery(raw=parsed.raw, groups=groups, excluded=excluded)
+    return ParsedQuery(raw=corrected.websearch_text(), groups=groups, excluded=excluded)

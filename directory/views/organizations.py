@@ -19,6 +19,7 @@ def organization_list(request):
     ctx |= {
         "page_obj": page,
         "query": filterset.query,
+        "outcome": filterset.outcome,
         "capped": filterset.ranked_ids is not None
         and len(filterset.ranked_ids) >= settings.SEARCH_MAX_RESULTS,
     }

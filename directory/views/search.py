@@ -30,8 +30,9 @@ def search(request):
          .select_related("organization")),
         (Kind.ISSUE, Issue.objects.all()),
     ]  # fmt: skip
+    outcome = engine.find(query, [kind for kind, _ in kinds])
     for kind, queryset in kinds:
-        ids = engine.search(query, kind)
+        ids = outcome.ids[kind]
         ctx["groups"].append(
             {
                 "kind": kind,
@@ -40,6 +41,7 @@ def search(request):
                 "results": _in_rank_order(queryset, ids[:PER_KIND]),
             }
         )
-    ctx["query"] = query
-    ctx["total"] = sum(group["total"] for group in ctx["groups"])
+    ctx["query"] = outcome.query
+    ctx["outcome"] = outcome
+    ctx["total"] = outcome.total
     return render(request, "directory/search.html", ctx)
