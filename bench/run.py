@@ -1,10 +1,13 @@
-"""Page-type benchmark: fills a database with N synthetic organizations and reports
-p50 and p95 server time per page type, measured in-process through Django's test client.
+"""Page and search benchmark.
 
-    .venv/bin/python bench/run.py --orgs 10000            # SQLite file bench/bench-10000.sqlite3
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/causeway_bench .venv/bin/python bench/run.py
+Fills a database with N synthetic organizations (once; later runs reuse it) and reports
+p50 and p95 server time per page type, measured in-process through Django's test client,
+then the 50 fixed queries through our search engine and through a naive ORM search
+(`icontains` over the same fields, with a count) side by side.
 
-The database is created (migrated and filled) on the first run and reused afterwards.
+    .venv/bin/python bench/run.py --orgs 10000                 # SQLite: bench/bench-10000.sqlite3
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/causeway_bench_1m \\
+        .venv/bin/python bench/run.py --orgs 1000000 --skip-naive
 """
 
 import argparse
@@ -13,14 +16,10 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-QUERIES = [
-    "refugees", "trafficking", "children", "legal aid", "\"safe houses\"", "resettlement",
-    "women", "shelter or counselling", "research -policy", "탈북민", "Hope Foundation", "mentors",
-]  # fmt: skip
 
 
 def percentile(samples: list[float], pct: float) -> float:
@@ -28,24 +27,25 @@ def percentile(samples: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
-def measure(client, urls: list[str], repeat: int) -> tuple[float, float]:
-    for url in urls[:3]:
-        client.get(url)  # warm caches
+def timed(call, repeat: int) -> list[float]:
     samples = []
     for _ in range(repeat):
-        for url in urls:
-            started = time.perf_counter()
-            response = client.get(url)
-            samples.append((time.perf_counter() - started) * 1000)
-            if response.status_code != 200:
-                raise SystemExit(f"{url} answered {response.status_code}")
-    return statistics.median(samples), percentile(samples, 95)
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def row(name: str, samples: list[float]) -> str:
+    p50, p95 = statistics.median(samples), percentile(samples, 95)
+    return f"| {name} | {len(samples)} | {p50:.1f} | {p95:.1f} |"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Causeway page and search benchmark")
     parser.add_argument("--orgs", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-naive", action="store_true", help="skip the naive ORM search")
     args = parser.parse_args()
 
     os.environ.setdefault(
@@ -62,7 +62,10 @@ def main() -> None:
     from django.test import Client
     from django.test.utils import override_settings
 
+    from bench import naive
     from bench.generate import generate
+    from bench.queries import QUERIES
+    from directory import search
     from directory.models import Issue, Organization
 
     call_command("migrate", verbosity=0)
@@ -70,30 +73,52 @@ def main() -> None:
     if existing < args.orgs:
         started = time.perf_counter()
         generate(args.orgs - existing)
-        print(
-            f"loaded {args.orgs - existing} organizations in {time.perf_counter() - started:.1f}s"
-        )
+        elapsed = time.perf_counter() - started
+        loaded = args.orgs - existing
+        print(f"Loaded {loaded} organizations in {elapsed:.1f} s ({loaded / elapsed:.0f}/s)")
 
     published = Organization.objects.published()
-    slugs = list(published.order_by("?").values_list("slug", flat=True)[:20])
-    issue = Issue.objects.first()
+    slugs = list(
+        published.order_by("pk").values_list("slug", flat=True)[:: max(1, args.orgs // 50)]
+    )
+    issue = Issue.objects.order_by("pk").first()
     pages = {
-        "home": ["/"],
-        "list": ["/organizations/", "/organizations/?page=3", "/organizations/?sort=verified"],
+        "home `/`": ["/"],
+        "list `/organizations/`": ["/organizations/", "/organizations/?page=3"],
+        "list, sorted by verified": ["/organizations/?sort=verified"],
         "list, filtered": [f"/organizations/?issue={issue.slug}&type=nonprofit&help=donate"],
-        "search (list)": [f"/organizations/?q={q}" for q in QUERIES],
-        "search (all kinds)": [f"/search/?q={q}" for q in QUERIES],
-        "organization": [f"/organizations/{slug}/" for slug in slugs],
-        "issue": [f"/issues/{issue.slug}/"],
+        "search `/organizations/?q=` (50 queries)": [
+            f"/organizations/?q={quote(q)}" for q in QUERIES
+        ],
+        "search `/search/?q=` (50 queries)": [f"/search/?q={quote(q)}" for q in QUERIES],
+        "organization page": [f"/organizations/{slug}/" for slug in slugs],
+        "issue page": [f"/issues/{issue.slug}/"],
     }
     storage = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     with override_settings(STORAGES={"staticfiles": storage, "default": storage}):
         client = Client()
-        print(f"{connection.vendor}, {published.count()} published organizations")
-        print("| page | p50 ms | p95 ms |\n|---|---:|---:|")
+        for urls in pages.values():  # warm caches and connections
+            for url in urls:
+                response = client.get(url)
+                if response.status_code != 200:
+                    raise SystemExit(f"{url} answered {response.status_code}")
+        print(f"\n{connection.vendor}, {published.count():,} published organizations\n")
+        print("| page | requests | p50 ms | p95 ms |\n|---|---:|---:|---:|")
         for name, urls in pages.items():
-            p50, p95 = measure(client, urls, args.repeat)
-            print(f"| {name} | {p50:.1f} | {p95:.1f} |")
+            samples = [s for url in urls for s in timed(lambda u=url: client.get(u), args.repeat)]
+            print(row(name, samples))
+
+    if args.skip_naive:
+        return
+    print("\n| search, 50 queries | p50 ms | p95 ms |\n|---|---:|---:|")
+    engine = [
+        s for q in QUERIES for s in timed(lambda q=q: naive.engine_search(search, q), args.repeat)
+    ]
+    orm = [s for q in QUERIES for s in timed(lambda q=q: naive.naive_search(q), args.repeat)]
+    for name, samples in (("our engine (ids, count, first page)", engine), ("naive ORM", orm)):
+        print(f"| {name} | {statistics.median(samples):.1f} | {percentile(samples, 95):.1f} |")
+    ratio = statistics.median(orm) / statistics.median(engine)
+    print(f"\nSpeed-up at p50: {ratio:.1f}x")
 
 
 if __name__ == "__main__":

@@ -129,3 +129,12 @@ PAGE_SIZE = env_int("PAGE_SIZE", 20, minimum=1)
 SEARCH_MAX_RESULTS = env_int("SEARCH_MAX_RESULTS", 1000, minimum=10)
 # On PostgreSQL, how many matches are ranked for a query (plus every match in a name).
 SEARCH_CANDIDATES = env_int("SEARCH_CANDIDATES", 5000, minimum=100)
+# Lists count at most this many results ("more than 10,000") and page no further.
+COUNT_CAP = env_int("COUNT_CAP", 10_000, minimum=100)
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 20_000, minimum=100)},
+    }
+}

@@ -8,8 +8,17 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from directory import search
+from directory import facets, search
+from directory.cache import cached
 from directory.models import Country, FocusArea, Issue, Organization
+
+FILTER_PARAMETERS = ("q", "issue", "focus", "country", "type", "help")
+
+
+def countries_in_use(request=None) -> list[str]:
+    """Codes of the countries any published listing names: the country filter's options."""
+    codes = Country.objects.in_use().values_list("pk", flat=True)
+    return cached("countries-in-use", (), lambda: list(codes), request)
 
 
 class SearchField(forms.CharField):
@@ -58,7 +67,7 @@ class OrganizationFilter(django_filters.FilterSet):
     )
     country = django_filters.ModelChoiceFilter(
         label=_("Country"),
-        queryset=Country.objects.in_use(),
+        queryset=lambda request: Country.objects.filter(pk__in=countries_in_use(request)),
         to_field_name="code",
         method="filter_country",
         empty_label=_("All countries"),
@@ -110,6 +119,11 @@ class OrganizationFilter(django_filters.FilterSet):
 
     def filter_sort(self, queryset, name, value):
         return queryset  # applied in `sort_key`, once every filter has run
+
+    def facet_counts(self) -> dict[str, dict]:
+        """Counts of the current results by facet, cached until the content changes."""
+        parts = sorted((name, self.data.get(name, "")) for name in FILTER_PARAMETERS)
+        return cached("facets", parts, lambda: facets.all_counts(self.qs), self.request)
 
     def show_counts(self, counts: dict[str, dict]) -> None:
         """Label each option with how many of the current results it would keep."""

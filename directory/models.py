@@ -445,3 +445,21 @@ class SearchTerm(models.Model):
 
     def __str__(self) -> str:
         return self.term
+
+
+class ContentVersion(models.Model):
+    """A counter bumped in the same transaction as every change to public content.
+
+    Cached counts (facets, totals) are keyed on it, so every process sees a change at once.
+    """
+
+    version = models.PositiveBigIntegerField(default=0)
+    changed = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="directory_contentversion_single_row")
+        ]
+
+    def __str__(self) -> str:
+        return f"content version {self.version}"

@@ -3,8 +3,9 @@
 from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.core.paginator import EmptyPage, Paginator
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.http import Http404
+from django.utils.functional import cached_property
 
 from directory.models import Organization
 
@@ -32,6 +33,11 @@ class RankedResults:
     def count(self) -> int:
         return len(self._matching())
 
+    @property
+    def capped(self) -> bool:
+        """Whether the engine stopped at its limit, so that more results may exist."""
+        return len(self._ranked_ids) >= settings.SEARCH_MAX_RESULTS
+
     def __len__(self) -> int:
         return self.count()
 
@@ -39,6 +45,33 @@ class RankedResults:
         ids = self._matching()[index]
         objects = Organization.objects.for_cards().in_bulk(ids)
         return [objects[pk] for pk in ids if pk in objects]
+
+
+class CappedPaginator(Paginator):
+    """A paginator that counts at most `cap` + 1 rows, so no request counts millions.
+
+    Past the cap the total shows as "more than" the cap and only the pages up to it can
+    be opened: deep pages of a huge list are better reached by narrowing it.
+    """
+
+    def __init__(self, object_list, per_page, cap: int):
+        super().__init__(object_list, per_page)
+        self.cap = cap
+
+    @cached_property
+    def _counted(self) -> int:
+        if isinstance(self.object_list, QuerySet):
+            return self.object_list[: self.cap + 1].count()
+        return self.object_list.count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._counted, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        """Whether there are more results than the count shows."""
+        return self._counted > self.cap or getattr(self.object_list, "capped", False)
 
 
 def ordered(filterset):
@@ -54,10 +87,10 @@ def ordered(filterset):
 
 def paginate(request, results, per_page: int | None = None):
     """The requested page; 400 for a malformed number, 404 past the last page."""
-    raw = request.GET.get("page", "1")
+    raw = request.GET.get("page") or "1"
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
         raise BadRequest(f"The page number must be a whole number from 1 to {MAX_PAGE}.")
-    paginator = Paginator(results, per_page or settings.PAGE_SIZE)
+    paginator = CappedPaginator(results, per_page or settings.PAGE_SIZE, settings.COUNT_CAP)
     try:
         return paginator.page(int(raw))
     except EmptyPage:

@@ -13,7 +13,9 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 
 from django.db import connection, transaction
+from django.db.models import Q
 
+from directory.cache import bump_version
 from directory.models import (
     Issue,
     KeyFact,
@@ -156,28 +158,52 @@ def vocabulary(documents: Iterable[SearchDocument]) -> Counter:
     return counts
 
 
-def _add_terms(documents: list[SearchDocument]) -> None:
-    terms = [SearchTerm(term=t, documents=n) for t, n in vocabulary(documents).items()]
-    SearchTerm.objects.bulk_create(terms, batch_size=BATCH_SIZE, ignore_conflicts=True)
+def _adjust_vocabulary(removed: Counter, added: Counter) -> None:
+    """Apply the change in document counts; a word no public document holds is dropped,
+    so "did you mean" never offers a word from a draft or archived listing."""
+    delta = Counter(added)
+    delta.subtract(removed)
+    changed = {term: n for term, n in delta.items() if n}
+    if not changed:
+        return
+    existing = {t.term: t for t in SearchTerm.objects.filter(term__in=list(changed))}
+    new, updated, emptied = [], [], []
+    for term, n in changed.items():
+        row = existing.get(term)
+        if row is None:
+            if n > 0:
+                new.append(SearchTerm(term=term, documents=n))
+        elif row.documents + n > 0:
+            row.documents += n
+            updated.append(row)
+        else:
+            emptied.append(row.pk)
+    SearchTerm.objects.bulk_create(new, batch_size=BATCH_SIZE, ignore_conflicts=True)
+    SearchTerm.objects.bulk_update(updated, ["documents"], batch_size=BATCH_SIZE)
+    SearchTerm.objects.filter(pk__in=emptied).delete()
 
 
-def _write(documents: list[SearchDocument]) -> None:
-    # A program that moved between organizations still has a document under its old owner.
+def _replace(stale: Q, documents: list[SearchDocument]) -> None:
+    """Drop the documents matching `stale` and write `documents`, vocabulary included."""
     for kind in (Kind.PROGRAM, Kind.ISSUE):
+        # A program that moved between organizations has a document under its old owner.
         ids = [doc.object_id for doc in documents if doc.kind == kind]
-        SearchDocument.objects.filter(kind=kind, object_id__in=ids).delete()
+        stale |= Q(kind=kind, object_id__in=ids)
+    old = SearchDocument.objects.filter(stale).only("kind", "name", "summary", "related")
+    removed = vocabulary(old)
+    old.delete()
     SearchDocument.objects.bulk_create(documents, batch_size=BATCH_SIZE)
-    _add_terms(documents)
+    _adjust_vocabulary(removed, vocabulary(documents))
 
 
 @transaction.atomic
 def refresh_organizations(ids: Iterable[int]) -> None:
     """Rewrite the documents of these organizations and their programs (or drop them)."""
     ids = sorted(set(ids))
+    bump_version()
     for start in range(0, len(ids), BATCH_SIZE):
         batch = ids[start : start + BATCH_SIZE]
-        SearchDocument.objects.filter(owner_id__in=batch).delete()
-        _write(_organization_documents(batch))
+        _replace(Q(owner_id__in=batch), _organization_documents(batch))
 
 
 def organizations_addressing(issue_ids) -> set[int]:
@@ -199,8 +225,8 @@ def refresh_issues(ids: Iterable[int]) -> None:
             "from_issue_id", flat=True
         )
     )
-    SearchDocument.objects.filter(kind=Kind.ISSUE, object_id__in=ids).delete()
-    _write(_issue_documents(ids))
+    bump_version()
+    _replace(Q(kind=Kind.ISSUE, object_id__in=ids), _issue_documents(ids))
     refresh_organizations(organizations_addressing(ids))
 
 
@@ -263,6 +289,7 @@ def rebuild() -> int:
     """Rebuild every document and the vocabulary from scratch; returns the document count."""
     count = 0
     terms: Counter = Counter()
+    bump_version()
     with _BulkLoad():
         SearchDocument.objects.all().delete()
         SearchTerm.objects.all().delete()

@@ -19,6 +19,21 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 HANGUL_RUN = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]+")
 
 
+# English words too common to search for (PostgreSQL's "english" list). A query word that
+# is one of them is left out on both databases, so both answer alike; inside a quoted
+# phrase they stay.
+STOP_WORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can did do does doing don down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is
+    it its itself just me more most my myself no nor not now of off on once only or other our
+    ours ourselves out over own s same she should so some such t than that the their theirs
+    them themselves then there these they this those through to too under until up very was
+    we were what when where which while who whom why will with you your yours yourself
+    yourselves""".split()
+)
+
+
 class InvalidQuery(ValueError):
     """A query that cannot be searched; the message is shown to the visitor."""
 
@@ -96,7 +111,10 @@ def parse(raw: str) -> ParsedQuery:
         if bare is not None and bare.startswith("-") and len(bare) > 1:
             negated, bare = "-", bare[1:]
         words = _words(phrase if phrase is not None else bare)
+        if phrase is None:
+            words = tuple(word for word in words if word not in STOP_WORDS)
         if not words:
+            pending_or = pending_or and bool(groups)
             continue
         # A bare token such as "north-korea" holds several words: they match as a phrase.
         item = Item(words)
@@ -110,6 +128,8 @@ def parse(raw: str) -> ParsedQuery:
     if not groups:
         if excluded:
             raise InvalidQuery("Add at least one word to search for, not only words to exclude.")
+        if _words(text):
+            raise InvalidQuery("Those words are too common to search for. Add a more specific one.")
         raise InvalidQuery("Type a word or a name to search for.")
     if sum(len(group) for group in groups) + len(excluded) > MAX_TERMS:
         raise InvalidQuery(f"Searches are limited to {MAX_TERMS} words or phrases.")

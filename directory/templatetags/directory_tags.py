@@ -1,9 +1,12 @@
 """Formatting for the public templates: Markdown, highlighting, links that keep filters."""
 
 from django import template
+from django.template.loader import get_template
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from directory import markdown, search
+from directory.cache import cached
 
 register = template.Library()
 
@@ -37,3 +40,19 @@ def page_url(context, number) -> str:
     params = context["request"].GET.copy()
     params["page"] = number
     return "?" + params.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def organization_card(context, org, query=None):
+    """An organization's card. Without a search to highlight, the rendered card is cached
+    until the content changes, so long lists cost little to render."""
+    request = context.get("request")
+    card = get_template("includes/organization_card.html")
+
+    def render() -> str:
+        return card.render({"org": org, "query": query})
+
+    if query:
+        return mark_safe(render())  # noqa: S308 - rendered by an autoescaping template
+    html = cached("card", (org.pk, get_language()), render, request)
+    return mark_safe(html)  # noqa: S308 - rendered by an autoescaping template

@@ -4,6 +4,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 
 from directory import facets, results
+from directory.cache import cached
 from directory.models import FocusArea, Issue, KeyFact, Organization, Program
 
 RECENTLY_VERIFIED = 6
@@ -14,11 +15,21 @@ def _with_counts(objects, counts):
     return [(obj, counts.get(obj.pk, 0)) for obj in objects]
 
 
+def _issue_counts(request):
+    published = Organization.objects.published()
+    return cached("issue-counts", (), lambda: facets.issue_counts(published), request)
+
+
+def _focus_area_counts(request):
+    published = Organization.objects.published()
+    return cached("focus-area-counts", (), lambda: facets.focus_area_counts(published), request)
+
+
 def home(request):
     published = Organization.objects.published()
     ctx = {
-        "issues": _with_counts(Issue.objects.all(), facets.issue_counts(published)),
-        "focus_areas": _with_counts(FocusArea.objects.all(), facets.focus_area_counts(published)),
+        "issues": _with_counts(Issue.objects.all(), _issue_counts(request)),
+        "focus_areas": _with_counts(FocusArea.objects.all(), _focus_area_counts(request)),
         "recently_verified": published.filter(last_verified__isnull=False)
         .for_cards()
         .order_by("-last_verified", "name")[:RECENTLY_VERIFIED],
@@ -27,8 +38,7 @@ def home(request):
 
 
 def issue_list(request):
-    counts = facets.issue_counts(Organization.objects.published())
-    ctx = {"issues": _with_counts(Issue.objects.all(), counts)}
+    ctx = {"issues": _with_counts(Issue.objects.all(), _issue_counts(request))}
     return render(request, "directory/issue_list.html", ctx)
 
 
@@ -52,8 +62,7 @@ def issue_detail(request, slug):
 
 
 def focus_area_list(request):
-    counts = facets.focus_area_counts(Organization.objects.published())
-    ctx = {"focus_areas": _with_counts(FocusArea.objects.all(), counts)}
+    ctx = {"focus_areas": _with_counts(FocusArea.objects.all(), _focus_area_counts(request))}
     return render(request, "directory/focus_area_list.html", ctx)
 
 

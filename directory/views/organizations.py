@@ -1,27 +1,25 @@
 """The organization list (filters and search) and the organization page."""
 
-from django.conf import settings
 from django.shortcuts import get_object_or_404, render
 
-from directory import facets, results
+from directory import results
 from directory.filters import OrganizationFilter
 from directory.models import Organization
 
 
 def organization_list(request):
-    filterset = OrganizationFilter(request.GET, queryset=Organization.objects.published())
+    filterset = OrganizationFilter(
+        request.GET, queryset=Organization.objects.published(), request=request
+    )
     ctx = {"filter": filterset}
     if not filterset.is_valid():
         return render(request, "directory/organization_list.html", ctx, status=400)
-    counts = facets.all_counts(filterset.qs)
-    filterset.show_counts(counts)
+    filterset.show_counts(filterset.facet_counts())
     page = results.paginate(request, results.ordered(filterset))
     ctx |= {
         "page_obj": page,
         "query": filterset.query,
         "outcome": filterset.outcome,
-        "capped": filterset.ranked_ids is not None
-        and len(filterset.ranked_ids) >= settings.SEARCH_MAX_RESULTS,
     }
     return render(request, "directory/organization_list.html", ctx)
 

@@ -1,0 +1,46 @@
+"""Caching of counts that are costly over a large directory and change only with content.
+
+Keys carry the content version, which every index write bumps in its own transaction, so
+a cached count is never served after the content it counted has changed.
+"""
+
+import hashlib
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db.models import F
+
+from directory.models import ContentVersion
+
+T = TypeVar("T")
+TIMEOUT = 60 * 60
+
+
+def current_version(request=None) -> int:
+    """The content version; read once per request when the request is given."""
+    memo = getattr(request, "_causeway_content_version", None)
+    if memo is not None:
+        return memo
+    version = ContentVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
+    if request is not None:
+        request._causeway_content_version = version
+    return version
+
+
+def bump_version() -> None:
+    """Mark public content as changed; call inside the transaction that changes it."""
+    updated = ContentVersion.objects.filter(pk=1).update(version=F("version") + 1)
+    if not updated:
+        ContentVersion.objects.get_or_create(pk=1, defaults={"version": 1})
+
+
+def cached(name: str, parts, compute: Callable[[], T], request=None) -> T:
+    """`compute()`, remembered under `name` and `parts` until the content changes."""
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    key = f"causeway:{name}:{current_version(request)}:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, TIMEOUT)
+    return value
