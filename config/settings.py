@@ -127,7 +127,7 @@ REVIEW_DUE_DAYS = env_int("REVIEW_DUE_DAYS", 365, minimum=1)
 PAGE_SIZE = env_int("PAGE_SIZE", 20, minimum=1)
 # The most results one search returns, ranks and counts.
 SEARCH_MAX_RESULTS = env_int("SEARCH_MAX_RESULTS", 1000, minimum=10)
-# On PostgreSQL, how many matches are ranked for a query (plus every match in a name).
+# How many matches a query ranks (plus up to SEARCH_MAX_RESULTS matches in names).
 SEARCH_CANDIDATES = env_int("SEARCH_CANDIDATES", 5000, minimum=100)
 # Lists count at most this many results ("more than 10,000") and page no further.
 COUNT_CAP = env_int("COUNT_CAP", 10_000, minimum=100)

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -172,29 +172,34 @@ class OrganizationQuerySet(models.QuerySet):
         cutoff = (today or timezone.localdate()) - timedelta(days=settings.REVIEW_DUE_DAYS)
         return self.filter(Q(last_verified__isnull=True) | Q(last_verified__lt=cutoff))
 
-    # The three filters below use subqueries rather than joins, so that no row repeats and
-    # no DISTINCT is needed: the list can then walk its (status, name) index and stop early.
+    # The three filters below test membership in uncorrelated subqueries, which the
+    # database evaluates once, rather than joining (rows would repeat and need DISTINCT)
+    # or checking each organization in turn.
 
     def addressing(self, issue):
         """Organizations addressing the issue directly or through any of their programs."""
         direct = Organization.issues.through.objects.filter(issue=issue)
-        through_program = Program.objects.filter(organization=OuterRef("pk"), issues=issue)
-        return self.filter(Q(pk__in=direct.values("organization_id")) | Q(Exists(through_program)))
+        via_programs = Program.issues.through.objects.filter(issue=issue)
+        return self.filter(
+            Q(pk__in=direct.values("organization_id"))
+            | Q(pk__in=via_programs.values("program__organization_id"))
+        )
 
     def with_focus(self, focus_area):
         direct = Organization.focus_areas.through.objects.filter(focusarea=focus_area)
-        through_program = Program.objects.filter(
-            organization=OuterRef("pk"), focus_areas=focus_area
+        via_programs = Program.focus_areas.through.objects.filter(focusarea=focus_area)
+        return self.filter(
+            Q(pk__in=direct.values("organization_id"))
+            | Q(pk__in=via_programs.values("program__organization_id"))
         )
-        return self.filter(Q(pk__in=direct.values("organization_id")) | Q(Exists(through_program)))
 
     def working_in(self, country):
         direct = Organization.countries.through.objects.filter(country=country)
-        through_program = Program.objects.filter(organization=OuterRef("pk"), countries=country)
+        via_programs = Program.countries.through.objects.filter(country=country)
         return self.filter(
             Q(pk__in=direct.values("organization_id"))
             | Q(headquarters=country)
-            | Q(Exists(through_program))
+            | Q(pk__in=via_programs.values("program__organization_id"))
         )
 
     def for_cards(self):

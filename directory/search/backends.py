@@ -14,7 +14,8 @@ from directory.search.query import HANGUL_RUN, Item, ParsedQuery
 
 # Relative weight of each column: name and alternate name, then summary, then the names of
 # programs, issues and focus areas, then descriptions (and, on SQLite, Korean n-grams).
-SQLITE_BM25_WEIGHTS = "10.0, 4.0, 2.0, 1.0, 2.0"
+SQLITE_BM25_WEIGHTS = "0.0, 10.0, 4.0, 2.0, 1.0, 2.0"  # kind, name, summary, related, body, ngrams
+TEXT_COLUMNS = "{name summary related body ngrams}"
 POSTGRES_RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # D, C, B, A, as ts_rank expects
 
 
@@ -48,25 +49,44 @@ def _fts5_item(item: Item) -> str:
     return "(" + " AND ".join(parts) + ")"
 
 
-def fts5_expression(parsed: ParsedQuery) -> str:
+def _fts5_parts(parsed: ParsedQuery) -> tuple[str, str | None]:
+    """The expression every result must match, and the one none may match (or None)."""
     groups = [
         "(" + " OR ".join(_fts5_item(item) for item in group) + ")" for group in parsed.groups
     ]
-    expression = " AND ".join(groups)
-    if parsed.excluded:
-        excluded = " OR ".join(_fts5_item(item) for item in parsed.excluded)
-        expression = f"({expression}) NOT ({excluded})"
+    excluded = " OR ".join(_fts5_item(item) for item in parsed.excluded) or None
+    return " AND ".join(groups), excluded
+
+
+def fts5_expression(parsed: ParsedQuery, kind: str, columns: str = TEXT_COLUMNS) -> str:
+    """A MATCH expression for documents of `kind` whose `columns` match the query, and
+    none of whose text columns holds an excluded word."""
+    required, excluded = _fts5_parts(parsed)
+    expression = f'kind : "{kind}" AND {columns} : ({required})'
+    if excluded:
+        expression = f"({expression}) NOT ({TEXT_COLUMNS} : ({excluded}))"
     return expression
 
 
 def _sqlite_ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float]]:
+    """Rank a bounded candidate set: the first N matches, plus matches in names.
+
+    Each inner SELECT stops at its LIMIT before any sorting, so bm25 is computed for at most
+    SEARCH_CANDIDATES + `limit` rows however common the words are.
+    """
+    anywhere = fts5_expression(parsed, kind)
+    in_name = fts5_expression(parsed, kind, columns="name")
+    score = f"-bm25(directory_search_fts, {SQLITE_BM25_WEIGHTS})"
     sql = f"""
-        SELECT d.object_id, -bm25(directory_search_fts, {SQLITE_BM25_WEIGHTS}) AS score
-        FROM directory_search_fts JOIN directory_searchdocument d
-          ON d.id = directory_search_fts.rowid
-        WHERE directory_search_fts MATCH %s AND d.kind = %s
-        ORDER BY score DESC, d.object_id LIMIT %s"""
-    return _fetch(sql, [fts5_expression(parsed), kind, limit])
+        SELECT d.object_id, MAX(c.score) AS best FROM (
+            SELECT * FROM (SELECT rowid, {score} AS score FROM directory_search_fts
+                           WHERE directory_search_fts MATCH %s LIMIT %s)
+            UNION ALL
+            SELECT * FROM (SELECT rowid, {score} + 1000 AS score FROM directory_search_fts
+                           WHERE directory_search_fts MATCH %s LIMIT %s)
+        ) c JOIN directory_searchdocument d ON d.id = c.rowid
+        GROUP BY d.object_id ORDER BY best DESC, d.object_id LIMIT %s"""
+    return _fetch(sql, [anywhere, settings.SEARCH_CANDIDATES, in_name, limit, limit])
 
 
 def _sqlite_name_contains(fragment: str, kind: str, limit: int) -> list[tuple[int, float]]:
