@@ -4,6 +4,7 @@ What the public may see is decided in one place, `OrganizationQuerySet.published
 every view, feed and search uses it.
 """
 
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries as country_names
+from simple_history.models import HistoricalRecords
 
 from directory.validators import HttpUrlField, validate_not_future_year
 
@@ -95,6 +97,8 @@ class Source(models.Model):
     )
     url = HttpUrlField(blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["publisher", "-year", "title"]
         constraints = [_year_check("year"), _http_url_check("url")]
@@ -109,6 +113,15 @@ class FocusArea(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True, help_text="Shown publicly on the focus area page.")
+    hsds_id = models.UUIDField(
+        "HSDS id",
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text="Its id as an HSDS taxonomy term; kept across exports and imports.",
+    )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -128,6 +141,15 @@ class Issue(models.Model):
     summary = models.CharField(max_length=300, help_text="One line, shown in lists.")
     brief = models.TextField(blank=True, help_text="Markdown. Shown publicly on the issue page.")
     related = models.ManyToManyField("self", blank=True, symmetrical=True)
+    hsds_id = models.UUIDField(
+        "HSDS id",
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text="Its id as an HSDS taxonomy term; kept across exports and imports.",
+    )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -153,6 +175,8 @@ class KeyFact(models.Model):
     )
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="facts")
     position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["issue", "position", "pk"]
@@ -282,8 +306,16 @@ class Organization(models.Model):
     focus_areas = models.ManyToManyField(FocusArea, blank=True, related_name="organizations")
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+    hsds_id = models.UUIDField(
+        "HSDS id",
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text="Its id as an HSDS organization; kept across exports and imports.",
+    )
 
     objects = OrganizationQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[countries, sources, issues, focus_areas])
 
     class Meta:
         ordering = ["name"]
@@ -352,6 +384,15 @@ class OrganizationIdentifier(models.Model):
         max_length=100, blank=True, help_text="What the number is, e.g. 'Employer ID number'."
     )
     identifier = models.CharField(max_length=100)
+    hsds_id = models.UUIDField(
+        "HSDS id",
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text="Its id as an HSDS organization_identifier.",
+    )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["organization", "identifier_scheme"]
@@ -381,6 +422,15 @@ class Program(models.Model):
     )
     active = models.BooleanField(default=True, help_text="Inactive programs are shown as ended.")
     url = HttpUrlField(blank=True)
+    hsds_id = models.UUIDField(
+        "HSDS id",
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text="Its id as an HSDS service; kept across exports and imports.",
+    )
+
+    history = HistoricalRecords(m2m_fields=[focus_areas, issues, countries])
 
     class Meta:
         ordering = ["organization", "-active", "name"]
