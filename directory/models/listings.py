@@ -1,4 +1,4 @@
-"""Causeway's domain: organizations, their programs, the issues they address and how they work.
+"""The listings: organizations, their registration numbers and their programs.
 
 What the public may see is decided in one place, `OrganizationQuerySet.published()`, and
 every view, feed and search uses it.
@@ -8,182 +8,16 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries as country_names
 from simple_history.models import HistoricalRecords
 
+from directory.models.base import _http_url_check, _year_check, year_validators
+from directory.models.taxonomy import Country, FocusArea, Issue, Source
 from directory.validators import HttpUrlField, validate_not_future_year
-
-MIN_YEAR = 1800
-MAX_YEAR = 2100
-
-
-def _http_url_check(field: str) -> models.CheckConstraint:
-    """Blank, or an http(s) URL: the same rule HttpUrlField enforces, kept by the database."""
-    return models.CheckConstraint(
-        condition=Q(**{field: ""})
-        | Q(**{f"{field}__startswith": "http://"})
-        | Q(**{f"{field}__startswith": "https://"}),
-        name=f"%(app_label)s_%(class)s_{field}_http",
-    )
-
-
-def _year_check(field: str, *, nullable: bool = True) -> models.CheckConstraint:
-    in_range = Q(**{f"{field}__gte": MIN_YEAR, f"{field}__lte": MAX_YEAR})
-    return models.CheckConstraint(
-        condition=(Q(**{f"{field}__isnull": True}) | in_range) if nullable else in_range,
-        name=f"%(app_label)s_%(class)s_{field}_range",
-    )
-
-
-year_validators = [MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)]
-
-
-class CountryQuerySet(models.QuerySet):
-    def in_use(self):
-        """Countries that a published organization or one of its programs names."""
-        published = Organization.objects.published()
-        named = Organization.countries.through.objects.filter(organization__in=published)
-        served = Program.countries.through.objects.filter(program__organization__in=published)
-        return self.filter(
-            Q(pk__in=named.values("country_id"))
-            | Q(pk__in=published.values("headquarters_id"))
-            | Q(pk__in=served.values("country_id"))
-        )
-
-
-class Country(models.Model):
-    """An ISO 3166-1 country, loaded by a migration from django-countries."""
-
-    code = models.CharField(max_length=2, primary_key=True, help_text="ISO 3166-1 alpha-2 code.")
-    name = models.CharField(max_length=100)
-
-    objects = CountryQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name_plural = "countries"
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(code__regex=r"^[A-Z]{2}$"), name="directory_country_code_alpha2"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.display_name
-
-    @property
-    def display_name(self) -> str:
-        """The country's name in the active language."""
-        return str(country_names.name(self.code)) or self.name
-
-
-class Source(models.Model):
-    """A published document that facts and listings cite."""
-
-    slug = models.SlugField(max_length=120, unique=True)
-    title = models.CharField(max_length=300)
-    publisher = models.CharField(max_length=200)
-    year = models.PositiveSmallIntegerField(
-        null=True,
-        blank=True,
-        validators=[*year_validators, validate_not_future_year],
-        help_text="Year of publication; leave blank when the source is undated.",
-    )
-    url = HttpUrlField(blank=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["publisher", "-year", "title"]
-        constraints = [_year_check("year"), _http_url_check("url")]
-
-    def __str__(self) -> str:
-        return f"{self.publisher}, {self.title} ({self.year or 'n.d.'})"
-
-
-class FocusArea(models.Model):
-    """How an organization works: rescue, resettlement, advocacy, research..."""
-
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True)
-    description = models.TextField(blank=True, help_text="Shown publicly on the focus area page.")
-    hsds_id = models.UUIDField(
-        "HSDS id",
-        default=uuid.uuid4,
-        unique=True,
-        editable=False,
-        help_text="Its id as an HSDS taxonomy term; kept across exports and imports.",
-    )
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("directory:focus-area-detail", args=[self.slug])
-
-
-class Issue(models.Model):
-    """A cause that organizations address, with a brief and key facts."""
-
-    name = models.CharField(max_length=120, unique=True)
-    slug = models.SlugField(max_length=120, unique=True)
-    summary = models.CharField(max_length=300, help_text="One line, shown in lists.")
-    brief = models.TextField(blank=True, help_text="Markdown. Shown publicly on the issue page.")
-    related = models.ManyToManyField("self", blank=True, symmetrical=True)
-    hsds_id = models.UUIDField(
-        "HSDS id",
-        default=uuid.uuid4,
-        unique=True,
-        editable=False,
-        help_text="Its id as an HSDS taxonomy term; kept across exports and imports.",
-    )
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("directory:issue-detail", args=[self.slug])
-
-
-class KeyFact(models.Model):
-    """One fact or figure about an issue, always with its source and year."""
-
-    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="facts")
-    statement = models.CharField(max_length=400)
-    figure = models.CharField(
-        max_length=60, blank=True, help_text="The number to highlight, e.g. '80,000–120,000'."
-    )
-    year = models.PositiveSmallIntegerField(
-        validators=[*year_validators, validate_not_future_year],
-        help_text="The year the figure refers to.",
-    )
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="facts")
-    position = models.PositiveSmallIntegerField(default=0)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["issue", "position", "pk"]
-        constraints = [_year_check("year", nullable=False)]
-
-    def __str__(self) -> str:
-        return self.statement
 
 
 class OrganizationQuerySet(models.QuerySet):
@@ -319,6 +153,9 @@ class Organization(models.Model):
 
     class Meta:
         ordering = ["name"]
+        permissions = [
+            ("publish_organization", "Can publish, archive and restore organizations"),
+        ]
         indexes = [
             models.Index(fields=["status", "name"], name="directory_org_status_name"),
             models.Index(fields=["status", "-last_verified"], name="directory_org_status_verified"),
@@ -446,75 +283,3 @@ class Program(models.Model):
 
     def get_absolute_url(self) -> str:
         return f"{self.organization.get_absolute_url()}#program-{self.slug}"
-
-
-class SearchDocument(models.Model):
-    """The denormalised text that search reads: one row per public organization, program or issue.
-
-    Kept current by `directory.search.index`; the database builds its full-text index from
-    these columns (an FTS5 table on SQLite, a generated tsvector on PostgreSQL; see the
-    migrations). Only public content is ever written here.
-    """
-
-    class Kind(models.TextChoices):
-        ORGANIZATION = "organization", _("Organization")
-        PROGRAM = "program", _("Program")
-        ISSUE = "issue", _("Issue")
-
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    object_id = models.BigIntegerField()
-    owner_id = models.BigIntegerField(
-        null=True, help_text="The organization an organization's or program's document belongs to."
-    )
-    name = models.TextField(help_text="Name and alternate name: weighted highest.")
-    summary = models.TextField(blank=True)
-    related = models.TextField(blank=True, help_text="Program, issue and focus area names.")
-    body = models.TextField(blank=True, help_text="Descriptions.")
-    ngrams = models.TextField(
-        blank=True,
-        help_text="Hangul syllable bigrams and unigrams, so Korean matches inside words.",
-    )
-
-    class Meta:
-        ordering = ["kind", "object_id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["kind", "object_id"], name="directory_searchdocument_unique_object"
-            )
-        ]
-        indexes = [models.Index(fields=["owner_id"], name="directory_searchdoc_owner")]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.object_id}"
-
-
-class SearchTerm(models.Model):
-    """A word that occurs in the index, with how many documents hold it: the vocabulary
-    that typo correction ("did you mean") picks from."""
-
-    term = models.CharField(max_length=60, unique=True)
-    documents = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["term"]
-
-    def __str__(self) -> str:
-        return self.term
-
-
-class ContentVersion(models.Model):
-    """A counter bumped in the same transaction as every change to public content.
-
-    Cached counts (facets, totals) are keyed on it, so every process sees a change at once.
-    """
-
-    version = models.PositiveBigIntegerField(default=0)
-    changed = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(condition=Q(pk=1), name="directory_contentversion_single_row")
-        ]
-
-    def __str__(self) -> str:
-        return f"content version {self.version}"

@@ -1,0 +1,286 @@
+"""Curation of organizations and their programs.
+
+Curators add and edit listings and send them to review; Editors (the
+`publish_organization` permission) also publish, archive and restore them. Every save and
+status action refreshes the search index in the same transaction. Organizations are
+archived, never deleted, and every change is kept in their history.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from import_export.admin import ImportExportModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from directory.admin.conflicts import ConflictCheckForm
+from directory.admin.spreadsheets import OrganizationResource, ProgramResource
+from directory.models import Organization, OrganizationIdentifier, Program
+from directory.search import index
+
+Status = Organization.Status
+EDITOR_ONLY = {Status.PUBLISHED, Status.ARCHIVED}
+
+
+def can_publish(user) -> bool:
+    return user.has_perm("directory.publish_organization")
+
+
+class ReviewDueFilter(admin.SimpleListFilter):
+    title = _("review due")
+    parameter_name = "review_due"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Due (never verified, or over 12 months ago)")), ("no", _("Up to date"))]
+
+    def queryset(self, request, queryset):
+        due = Organization.objects.review_due().values("pk")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=due)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=due)
+        return queryset
+
+
+class ProgramInline(admin.StackedInline):
+    model = Program
+    extra = 0
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ["issues", "focus_areas", "countries"]
+    fields = [
+        ("name", "slug"),
+        "summary",
+        "description",
+        ("issues", "focus_areas"),
+        "countries",
+        ("active", "url"),
+    ]
+    show_change_link = True
+
+
+class IdentifierInline(admin.TabularInline):
+    model = OrganizationIdentifier
+    extra = 0
+
+
+class OrganizationForm(ConflictCheckForm):
+    class Meta:
+        model = Organization
+        fields = "__all__"
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        unchanged = self.instance.pk and status == self.instance.status
+        if status in EDITOR_ONLY and not unchanged and not self.can_publish:
+            raise forms.ValidationError(
+                "Only editors can publish or archive a listing. Save it as draft, or send it "
+                "to review for an editor to publish."
+            )
+        return status
+
+
+class BrokenLinksFilter(admin.SimpleListFilter):
+    title = _("links")
+    parameter_name = "links"
+
+    def lookups(self, request, model_admin):
+        return [("broken", _("Has a broken link"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "broken":
+            return queryset.filter(link_checks__ok=False).distinct()
+        return queryset
+
+
+@admin.register(Organization)
+class OrganizationAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    form = OrganizationForm
+    resource_classes = [OrganizationResource]
+    list_display = [
+        "name", "status", "org_type", "headquarters", "last_verified", "is_due", "links",
+    ]  # fmt: skip
+    list_filter = [
+        "status",
+        "org_type",
+        ReviewDueFilter,
+        BrokenLinksFilter,
+        "issues",
+        "focus_areas",
+        ("countries", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["headquarters"]
+    search_fields = ["name", "alternate_name", "slug", "summary"]
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ["headquarters", "countries", "issues", "focus_areas", "sources"]
+    readonly_fields = ["created", "updated", "hsds_id", "link_report"]
+    inlines = [ProgramInline, IdentifierInline]
+    actions = ["publish", "send_to_review", "archive", "restore", "mark_verified_today"]
+    date_hierarchy = "updated"
+    fieldsets = [
+        (None, {"fields": [("name", "slug"), "alternate_name", "summary", "description"]}),
+        (_("Classification"), {"fields": ["org_type", "founded", "issues", "focus_areas"]}),
+        (_("Where"), {"fields": ["headquarters", "countries"]}),
+        (
+            _("Links"),
+            {"fields": ["website", "donate_url", "volunteer_url", "email", "link_report"]},
+        ),
+        (
+            _("Trust"),
+            {"fields": ["status", "last_verified", "sources", ("created", "updated"), "hsds_id"]},
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("link_checks")
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.can_publish = can_publish(request.user)
+        if not form.can_publish and "status" in form.base_fields:
+            allowed = {Status.DRAFT, Status.REVIEW, obj.status if obj else Status.DRAFT}
+            form.base_fields["status"].choices = [
+                choice for choice in Status.choices if choice[0] in allowed
+            ]
+        return form
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.display(boolean=True, description=_("review due"))
+    def is_due(self, obj):
+        return obj.is_review_due()
+
+    @admin.display(description=_("links"))
+    def links(self, obj):
+        broken = [check for check in obj.link_checks.all() if not check.ok]
+        if broken:
+            return format_html("<strong>{} broken</strong>", len(broken))
+        return "ok" if obj.link_checks.all() else "–"
+
+    @admin.display(description=_("last link check"))
+    def link_report(self, obj):
+        checks = list(obj.link_checks.all()) if obj and obj.pk else []
+        if not checks:
+            return "Not checked yet (python manage.py check_links)."
+        return format_html(
+            "<ul>{}</ul>",
+            format_html(
+                "".join(
+                    format_html(
+                        "<li>{}: {} — {} ({})</li>",
+                        check.field,
+                        check.url,
+                        "ok" if check.ok else f"BROKEN {check.status_code or check.error}",
+                        check.checked.date(),
+                    )
+                    for check in checks
+                )
+            ),
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # retire a listing with the "archive" action instead
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        index.refresh_organizations([form.instance.pk])
+
+    def _set_status(self, request, queryset, status, verb):
+        # Saved one by one (not with update()) so that each change lands in the history.
+        with transaction.atomic():
+            organizations = list(queryset.select_for_update())
+            for organization in organizations:
+                organization.status = status
+                organization._change_reason = f"Status set to {status} by an admin action"
+                organization.save(update_fields=["status", "updated"])
+            ids = [organization.pk for organization in organizations]
+            index.refresh_organizations(ids)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d organization %(verb)s.", "%(count)d organizations %(verb)s.", len(ids)
+            )
+            % {"count": len(ids), "verb": verb},
+            messages.SUCCESS,
+        )
+
+    def has_publish_permission(self, request):
+        return can_publish(request.user)
+
+    @admin.action(description=_("Publish selected organizations"), permissions=["publish"])
+    def publish(self, request, queryset):
+        self._set_status(request, queryset, Status.PUBLISHED, _("published"))
+
+    @admin.action(description=_("Send selected organizations to review"))
+    def send_to_review(self, request, queryset):
+        if not can_publish(request.user) and queryset.filter(status__in=EDITOR_ONLY).exists():
+            self.message_user(
+                request,
+                "Only editors can take a published or archived listing back to review.",
+                messages.ERROR,
+            )
+            return
+        self._set_status(request, queryset, Status.REVIEW, _("sent to review"))
+
+    @admin.action(description=_("Archive selected organizations"), permissions=["publish"])
+    def archive(self, request, queryset):
+        self._set_status(request, queryset, Status.ARCHIVED, _("archived"))
+
+    @admin.action(
+        description=_("Restore selected archived organizations to review"),
+        permissions=["publish"],
+    )
+    def restore(self, request, queryset):
+        self._set_status(
+            request, queryset.filter(status=Status.ARCHIVED), Status.REVIEW, _("restored")
+        )
+
+    @admin.action(description=_("Mark selected as verified today"))
+    def mark_verified_today(self, request, queryset):
+        today = timezone.localdate()
+        with transaction.atomic():
+            organizations = list(queryset.select_for_update())
+            for organization in organizations:
+                organization.last_verified = today
+                organization.save(update_fields=["last_verified", "updated"])
+            index.refresh_organizations([organization.pk for organization in organizations])
+        count = len(organizations)
+        self.message_user(request, f"{count} marked as verified today.", messages.SUCCESS)
+
+
+class ProgramForm(ConflictCheckForm):
+    class Meta:
+        model = Program
+        fields = "__all__"
+
+
+@admin.register(Program)
+class ProgramAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    form = ProgramForm
+    resource_classes = [ProgramResource]
+    list_display = ["name", "organization", "active"]
+    list_filter = ["active", "issues", "focus_areas"]
+    list_select_related = ["organization"]
+    search_fields = ["name", "summary", "organization__name"]
+    autocomplete_fields = ["organization", "issues", "focus_areas", "countries"]
+    prepopulated_fields = {"slug": ("name",)}
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # A program moved to another organization leaves its old one changed too.
+        previous = form.initial.get("organization")
+        index.refresh_organizations({form.instance.organization_id, previous} - {None})
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        index.refresh_organizations([obj.organization_id])
+
+    def delete_queryset(self, request, queryset):
+        org_ids = set(queryset.values_list("organization_id", flat=True))
+        super().delete_queryset(request, queryset)
+        index.refresh_organizations(org_ids)

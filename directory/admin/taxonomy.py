@@ -1,0 +1,89 @@
+"""Curation of what organizations address and how they work: issues and their key facts,
+focus areas, sources, and the read-only country list."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from directory.admin.conflicts import ConflictCheckForm
+from directory.models import Country, FocusArea, Issue, KeyFact, Source
+from directory.search import index
+
+
+class IssueForm(ConflictCheckForm):
+    class Meta:
+        model = Issue
+        fields = "__all__"
+
+
+class KeyFactInline(admin.TabularInline):
+    model = KeyFact
+    extra = 0
+    autocomplete_fields = ["source"]
+    fields = ["position", "statement", "figure", "year", "source"]
+
+
+@admin.register(Issue)
+class IssueAdmin(SimpleHistoryAdmin):
+    form = IssueForm
+    list_display = ["name", "summary"]
+    search_fields = ["name", "summary"]
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ["related"]
+    inlines = [KeyFactInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        index.refresh_issues([form.instance.pk])
+
+    def delete_model(self, request, obj):
+        pk = obj.pk  # Django clears obj.pk on delete
+        related = list(obj.related.values_list("pk", flat=True))
+        org_ids = index.organizations_addressing([pk])
+        super().delete_model(request, obj)
+        index.refresh_issues([pk, *related])
+        index.refresh_organizations(org_ids)
+
+    def delete_queryset(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        related = Issue.related.through.objects.filter(to_issue_id__in=ids)
+        related_ids = list(related.values_list("from_issue_id", flat=True))
+        org_ids = index.organizations_addressing(ids)
+        super().delete_queryset(request, queryset)
+        index.refresh_issues([*ids, *related_ids])
+        index.refresh_organizations(org_ids)
+
+
+@admin.register(FocusArea)
+class FocusAreaAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ("name",)}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        index.refresh_focus_areas([obj.pk])
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "publisher", "year"]
+    list_filter = ["publisher"]
+    search_fields = ["title", "publisher", "slug"]
+    prepopulated_fields = {"slug": ("publisher", "title")}
+
+
+@admin.register(Country)
+class CountryAdmin(admin.ModelAdmin):
+    """Read-only: the ISO list comes from a migration; admins only search it."""
+
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

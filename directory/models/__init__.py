@@ -1,0 +1,33 @@
+"""Causeway's domain, one module per concern; import models from here."""
+
+from directory.models.base import MAX_YEAR, MIN_YEAR
+from directory.models.contributions import Correction, LinkCheck, ReviewStatus, Suggestion
+from directory.models.listings import (
+    Organization,
+    OrganizationIdentifier,
+    OrganizationQuerySet,
+    Program,
+)
+from directory.models.search import ContentVersion, SearchDocument, SearchTerm
+from directory.models.taxonomy import Country, FocusArea, Issue, KeyFact, Source
+
+__all__ = [
+    "MAX_YEAR",
+    "MIN_YEAR",
+    "ContentVersion",
+    "Correction",
+    "Country",
+    "FocusArea",
+    "Issue",
+    "KeyFact",
+    "LinkCheck",
+    "Organization",
+    "OrganizationIdentifier",
+    "OrganizationQuerySet",
+    "Program",
+    "ReviewStatus",
+    "SearchDocument",
+    "SearchTerm",
+    "Source",
+    "Suggestion",
+]

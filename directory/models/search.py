@@ -1,0 +1,78 @@
+"""What search reads: denormalised documents, the vocabulary, and the content version that
+cached counts are keyed on."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class SearchDocument(models.Model):
+    """The denormalised text that search reads: one row per public organization, program or issue.
+
+    Kept current by `directory.search.index`; the database builds its full-text index from
+    these columns (an FTS5 table on SQLite, a generated tsvector on PostgreSQL; see the
+    migrations). Only public content is ever written here.
+    """
+
+    class Kind(models.TextChoices):
+        ORGANIZATION = "organization", _("Organization")
+        PROGRAM = "program", _("Program")
+        ISSUE = "issue", _("Issue")
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    object_id = models.BigIntegerField()
+    owner_id = models.BigIntegerField(
+        null=True, help_text="The organization an organization's or program's document belongs to."
+    )
+    name = models.TextField(help_text="Name and alternate name: weighted highest.")
+    summary = models.TextField(blank=True)
+    related = models.TextField(blank=True, help_text="Program, issue and focus area names.")
+    body = models.TextField(blank=True, help_text="Descriptions.")
+    ngrams = models.TextField(
+        blank=True,
+        help_text="Hangul syllable bigrams and unigrams, so Korean matches inside words.",
+    )
+
+    class Meta:
+        ordering = ["kind", "object_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_id"], name="directory_searchdocument_unique_object"
+            )
+        ]
+        indexes = [models.Index(fields=["owner_id"], name="directory_searchdoc_owner")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}"
+
+
+class SearchTerm(models.Model):
+    """A word that occurs in the index, with how many documents hold it: the vocabulary
+    that typo correction ("did you mean") picks from."""
+
+    term = models.CharField(max_length=60, unique=True)
+    documents = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["term"]
+
+    def __str__(self) -> str:
+        return self.term
+
+
+class ContentVersion(models.Model):
+    """A counter bumped in the same transaction as every change to public content.
+
+    Cached counts (facets, totals) are keyed on it, so every process sees a change at once.
+    """
+
+    version = models.PositiveBigIntegerField(default=0)
+    changed = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="directory_contentversion_single_row")
+        ]
+
+    def __str__(self) -> str:
+        return f"content version {self.version}"

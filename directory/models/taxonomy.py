@@ -1,0 +1,157 @@
+"""What organizations address and how they work: issues with their key facts, focus areas,
+countries, and the sources facts and listings cite."""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django_countries import countries as country_names
+from simple_history.models import HistoricalRecords
+
+from directory.models.base import _http_url_check, _year_check, year_validators
+from directory.validators import HttpUrlField, validate_not_future_year
+
+
+class CountryQuerySet(models.QuerySet):
+    def in_use(self):
+        """Countries that a published organization or one of its programs names."""
+        from directory.models.listings import Organization, Program  # they refer to Country
+
+        published = Organization.objects.published()
+        named = Organization.countries.through.objects.filter(organization__in=published)
+        served = Program.countries.through.objects.filter(program__organization__in=published)
+        return self.filter(
+            Q(pk__in=named.values("country_id"))
+            | Q(pk__in=published.values("headquarters_id"))
+            | Q(pk__in=served.values("country_id"))
+        )
+
+
+class Country(models.Model):
+    """An ISO 3166-1 country, loaded by a migration from django-countries."""
+
+    code = models.CharField(max_length=2, primary_key=True, help_text="ISO 3166-1 alpha-2 code.")
+    name = models.CharField(max_length=100)
+
+    objects = CountryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "countries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[A-Z]{2}$"), name="directory_country_code_alpha2"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The country's name in the active language."""
+        return str(country_names.name(self.code)) or self.name
+
+
+class Source(models.Model):
+    """A published document that facts and listings cite."""
+
+    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200)
+    year = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[*year_validators, validate_not_future_year],
+        help_text="Year of publication; leave blank when the source is undated.",
+    )
+    url = HttpUrlField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["publisher", "-year", "title"]
+        constraints = [_year_check("year"), _http_url_check("url")]
+
+    def __str__(self) -> str:
+        return f"{self.publisher}, {self.title} ({self.year or 'n.d.'})"
+
+
+class FocusArea(models.Model):
+    """How an organization works: rescue, resettlement, advocacy, research..."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True, help_text="Shown publicly on the focus area page.")
+    hsds_id = models.UUIDField(
+        "HSDS id",
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text="Its id as an HSDS taxonomy term; kept across exports and imports.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("directory:focus-area-detail", args=[self.slug])
+
+
+class Issue(models.Model):
+    """A cause that organizations address, with a brief and key facts."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    summary = models.CharField(max_length=300, help_text="One line, shown in lists.")
+    brief = models.TextField(blank=True, help_text="Markdown. Shown publicly on the issue page.")
+    related = models.ManyToManyField("self", blank=True, symmetrical=True)
+    hsds_id = models.UUIDField(
+        "HSDS id",
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text="Its id as an HSDS taxonomy term; kept across exports and imports.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("directory:issue-detail", args=[self.slug])
+
+
+class KeyFact(models.Model):
+    """One fact or figure about an issue, always with its source and year."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="facts")
+    statement = models.CharField(max_length=400)
+    figure = models.CharField(
+        max_length=60, blank=True, help_text="The number to highlight, e.g. '80,000–120,000'."
+    )
+    year = models.PositiveSmallIntegerField(
+        validators=[*year_validators, validate_not_future_year],
+        help_text="The year the figure refers to.",
+    )
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="facts")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["issue", "position", "pk"]
+        constraints = [_year_check("year", nullable=False)]
+
+    def __str__(self) -> str:
+        return self.statement
