@@ -1,6 +1,6 @@
 from django.urls import path
 
-from directory.views import browse, organizations, search
+from directory.views import browse, contributions, organizations, search
 
 app_name = "directory"
 
@@ -12,6 +12,18 @@ urlpatterns = [
         organizations.organization_detail,
         name="organization-detail",
     ),
+    path(
+        "organizations/<slug:slug>/correction/",
+        contributions.report_correction,
+        name="report-correction",
+    ),
+    path(
+        "organizations/<slug:slug>/correction/thanks/",
+        contributions.correction_thanks,
+        name="correction-thanks",
+    ),
+    path("suggest/", contributions.suggest, name="suggest"),
+    path("suggest/thanks/", contributions.suggest_thanks, name="suggest-thanks"),
     path("issues/", browse.issue_list, name="issue-list"),
     path("issues/<slug:slug>/", browse.issue_detail, name="issue-detail"),
     path("focus-areas/", browse.focus_area_list, name="focus-area-list"),
