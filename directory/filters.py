@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from directory import facets, search
 from directory.cache import cached
-from directory.models import Country, FocusArea, Issue, Organization
+from directory.models import Country, FocusArea, Issue, Opportunity, Organization, Skill
 
 FILTER_PARAMETERS = ("q", "issue", "focus", "country", "type", "help")
 
@@ -151,3 +151,35 @@ class OrganizationFilter(django_filters.FilterSet):
     def query(self):
         """The query the results answer (perhaps corrected), for highlighting; or None."""
         return self.outcome.query if self.outcome else None
+
+
+class OpportunityFilter(django_filters.FilterSet):
+    """What `/volunteer/` accepts in its URL: issue, mode, country and skill."""
+
+    issue = django_filters.ModelChoiceFilter(
+        label=_("Issue"),
+        queryset=Issue.objects.all(),
+        to_field_name="slug",
+        field_name="issues",
+        empty_label=_("All issues"),
+    )
+    mode = django_filters.ChoiceFilter(
+        label=_("Where"), choices=Opportunity.Mode.choices, empty_label=_("Anywhere")
+    )
+    country = django_filters.ModelChoiceFilter(
+        label=_("Country"),
+        queryset=Country.objects.filter(opportunities__isnull=False).distinct(),
+        to_field_name="code",
+        empty_label=_("All countries"),
+    )
+    skill = django_filters.ModelChoiceFilter(
+        label=_("Skill"),
+        queryset=Skill.objects.all(),
+        to_field_name="slug",
+        field_name="skills",
+        empty_label=_("Any skill"),
+    )
+
+    class Meta:
+        model = Opportunity
+        fields: list[str] = []

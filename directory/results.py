@@ -19,9 +19,10 @@ class RankedResults:
     them with one query; only the page shown is loaded, with what its cards need.
     """
 
-    def __init__(self, queryset, ranked_ids: list[int]):
+    def __init__(self, queryset, ranked_ids: list[int], engine_capped: bool = False):
         self._queryset = queryset
         self._ranked_ids = ranked_ids
+        self._engine_capped = engine_capped
         self._ids: list[int] | None = None
 
     def _matching(self) -> list[int]:
@@ -35,8 +36,8 @@ class RankedResults:
 
     @property
     def capped(self) -> bool:
-        """Whether the engine stopped at its limit, so that more results may exist."""
-        return len(self._ranked_ids) >= settings.SEARCH_MAX_RESULTS
+        """Whether the engine stopped at its limit, so that more results exist."""
+        return self._engine_capped
 
     def __len__(self) -> int:
         return self.count()
@@ -79,7 +80,8 @@ def ordered(filterset):
     queryset = filterset.qs
     sort = filterset.sort_key
     if sort == "relevance" and filterset.ranked_ids is not None:
-        return RankedResults(queryset, filterset.ranked_ids)
+        capped = "organization" in filterset.outcome.capped
+        return RankedResults(queryset, filterset.ranked_ids, capped)
     if sort == "verified":
         return queryset.for_cards().order_by(F("last_verified").desc(nulls_last=True), "name")
     return queryset.for_cards().order_by("name", "pk")

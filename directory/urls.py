@@ -1,6 +1,9 @@
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
-from directory.views import browse, contributions, organizations, search
+from directory.feeds import IssueFeed, OrganizationsFeed
+from directory.sitemaps import SITEMAPS
+from directory.views import browse, compare, contributions, meta, organizations, search, volunteer
 
 app_name = "directory"
 
@@ -29,4 +32,26 @@ urlpatterns = [
     path("focus-areas/", browse.focus_area_list, name="focus-area-list"),
     path("focus-areas/<slug:slug>/", browse.focus_area_detail, name="focus-area-detail"),
     path("search/", search.search, name="search"),
+    path("volunteer/", volunteer.opportunity_list, name="opportunity-list"),
+    path(
+        "organizations/<slug:org_slug>/opportunities/<slug:slug>/",
+        volunteer.opportunity_detail,
+        name="opportunity-detail",
+    ),
+    path("compare/", compare.compare, name="compare"),
+    path("feeds/organizations/", OrganizationsFeed(), name="feed-organizations"),
+    path("feeds/issues/<slug:slug>/", IssueFeed(), name="feed-issue"),
+    path("robots.txt", meta.robots_txt, name="robots-txt"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "directory:sitemap-section"},
+        name="sitemap-index",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
 ]

@@ -25,6 +25,12 @@ Status = Organization.Status
 EDITOR_ONLY = {Status.PUBLISHED, Status.ARCHIVED}
 
 
+def _locked(queryset):
+    """The rows of a changelist selection, locked for update. The changelist's own query
+    outer-joins the headquarters, which PostgreSQL cannot lock, so select by id."""
+    return Organization.objects.filter(pk__in=queryset.values("pk")).select_for_update()
+
+
 def can_publish(user) -> bool:
     return user.has_perm("directory.publish_organization")
 
@@ -66,20 +72,40 @@ class IdentifierInline(admin.TabularInline):
     extra = 0
 
 
-class OrganizationForm(ConflictCheckForm):
-    class Meta:
-        model = Organization
-        fields = "__all__"
+class StatusRulesForm(ConflictCheckForm):
+    """Only editors may publish or archive; set `can_publish` on the form class."""
+
+    can_publish = False
 
     def clean_status(self):
         status = self.cleaned_data["status"]
-        unchanged = self.instance.pk and status == self.instance.status
+        # Compare with the saved row, not the instance: reverting to an old version hands
+        # the form a historical instance whose status may be the one being restored.
+        model = type(self.instance)._meta.concrete_model
+        saved = model._default_manager.filter(pk=self.instance.pk).values_list("status", flat=True)
+        unchanged = self.instance.pk and status == saved.first()
         if status in EDITOR_ONLY and not unchanged and not self.can_publish:
             raise forms.ValidationError(
                 "Only editors can publish or archive a listing. Save it as draft, or send it "
                 "to review for an editor to publish."
             )
         return status
+
+
+class OrganizationForm(StatusRulesForm):
+    class Meta:
+        model = Organization
+        fields = "__all__"
+
+
+def limit_status_choices(form, user, obj) -> None:
+    """Offer curators only the statuses they may set (and the one the object has)."""
+    form.can_publish = can_publish(user)
+    if not form.can_publish and "status" in form.base_fields:
+        allowed = {Status.DRAFT, Status.REVIEW, obj.status if obj else Status.DRAFT}
+        form.base_fields["status"].choices = [
+            choice for choice in Status.choices if choice[0] in allowed
+        ]
 
 
 class BrokenLinksFilter(admin.SimpleListFilter):
@@ -124,8 +150,15 @@ class OrganizationAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         (_("Classification"), {"fields": ["org_type", "founded", "issues", "focus_areas"]}),
         (_("Where"), {"fields": ["headquarters", "countries"]}),
         (
-            _("Links"),
-            {"fields": ["website", "donate_url", "volunteer_url", "email", "link_report"]},
+            _("Ways to help and links"),
+            {
+                "fields": [
+                    ("website", "email"),
+                    ("donate_url", "volunteer_url"),
+                    ("advocacy_url", "fundraising_url"),
+                    "link_report",
+                ]
+            },
         ),
         (
             _("Trust"),
@@ -138,12 +171,7 @@ class OrganizationAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
-        form.can_publish = can_publish(request.user)
-        if not form.can_publish and "status" in form.base_fields:
-            allowed = {Status.DRAFT, Status.REVIEW, obj.status if obj else Status.DRAFT}
-            form.base_fields["status"].choices = [
-                choice for choice in Status.choices if choice[0] in allowed
-            ]
+        limit_status_choices(form, request.user, obj)
         return form
 
     def get_actions(self, request):
@@ -193,7 +221,7 @@ class OrganizationAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     def _set_status(self, request, queryset, status, verb):
         # Saved one by one (not with update()) so that each change lands in the history.
         with transaction.atomic():
-            organizations = list(queryset.select_for_update())
+            organizations = list(_locked(queryset))
             for organization in organizations:
                 organization.status = status
                 organization._change_reason = f"Status set to {status} by an admin action"
@@ -244,7 +272,7 @@ class OrganizationAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     def mark_verified_today(self, request, queryset):
         today = timezone.localdate()
         with transaction.atomic():
-            organizations = list(queryset.select_for_update())
+            organizations = list(_locked(queryset))
             for organization in organizations:
                 organization.last_verified = today
                 organization.save(update_fields=["last_verified", "updated"])

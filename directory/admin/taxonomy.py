@@ -5,6 +5,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from directory.admin.conflicts import ConflictCheckForm
+from directory.cache import bump_version
 from directory.models import Country, FocusArea, Issue, KeyFact, Source
 from directory.search import index
 
@@ -32,8 +33,10 @@ class IssueAdmin(SimpleHistoryAdmin):
     inlines = [KeyFactInline]
 
     def save_related(self, request, form, formsets, change):
+        # Issues just unlinked still show this issue's name in their documents.
+        unlinked = [issue.pk for issue in form.initial.get("related", [])]
         super().save_related(request, form, formsets, change)
-        index.refresh_issues([form.instance.pk])
+        index.refresh_issues([form.instance.pk, *unlinked])
 
     def delete_model(self, request, obj):
         pk = obj.pk  # Django clears obj.pk on delete
@@ -63,6 +66,16 @@ class FocusAreaAdmin(SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
         index.refresh_focus_areas([obj.pk])
 
+    def delete_model(self, request, obj):
+        org_ids = index.organizations_with_focus([obj.pk])
+        super().delete_model(request, obj)
+        index.refresh_organizations(org_ids)
+
+    def delete_queryset(self, request, queryset):
+        org_ids = index.organizations_with_focus(list(queryset.values_list("pk", flat=True)))
+        super().delete_queryset(request, queryset)
+        index.refresh_organizations(org_ids)
+
 
 @admin.register(Source)
 class SourceAdmin(SimpleHistoryAdmin):
@@ -70,6 +83,16 @@ class SourceAdmin(SimpleHistoryAdmin):
     list_filter = ["publisher"]
     search_fields = ["title", "publisher", "slug"]
     prepopulated_fields = {"slug": ("publisher", "title")}
+
+    # Sources are cited on public pages, which are cached by content version (not indexed
+    # for search, so no index refresh bumps it). Both run in the admin's transaction.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        bump_version()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        bump_version()
 
 
 @admin.register(Country)

@@ -8,6 +8,7 @@ from directory.models.listings import (
     OrganizationQuerySet,
     Program,
 )
+from directory.models.opportunities import Opportunity, Skill
 from directory.models.search import ContentVersion, SearchDocument, SearchTerm
 from directory.models.taxonomy import Country, FocusArea, Issue, KeyFact, Source
 
@@ -21,6 +22,7 @@ __all__ = [
     "Issue",
     "KeyFact",
     "LinkCheck",
+    "Opportunity",
     "Organization",
     "OrganizationIdentifier",
     "OrganizationQuerySet",
@@ -28,6 +30,7 @@ __all__ = [
     "ReviewStatus",
     "SearchDocument",
     "SearchTerm",
+    "Skill",
     "Source",
     "Suggestion",
 ]

@@ -126,6 +126,12 @@ class Organization(models.Model):
     website = HttpUrlField(blank=True)
     donate_url = HttpUrlField("donation link", blank=True)
     volunteer_url = HttpUrlField("volunteer link", blank=True)
+    advocacy_url = HttpUrlField(
+        "advocacy link", blank=True, help_text="A campaign, petition or way to speak up."
+    )
+    fundraising_url = HttpUrlField(
+        "fundraising link", blank=True, help_text="How supporters can raise money for it."
+    )
     email = models.EmailField(blank=True, help_text="A public contact address.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     last_verified = models.DateField(
@@ -165,6 +171,8 @@ class Organization(models.Model):
             _http_url_check("website"),
             _http_url_check("donate_url"),
             _http_url_check("volunteer_url"),
+            _http_url_check("advocacy_url"),
+            _http_url_check("fundraising_url"),
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "review", "published", "archived"]),
                 name="directory_organization_status_valid",

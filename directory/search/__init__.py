@@ -28,14 +28,22 @@ class Outcome:
     ids: dict[str, list[int]]  # ranked ids by kind, at most SEARCH_MAX_RESULTS each
     corrected_from: ParsedQuery | None = None
     suggestions: list[str] = field(default_factory=list)
+    capped: set[str] = field(default_factory=set)  # kinds with more matches than returned
 
     @property
     def total(self) -> int:
         return sum(len(ids) for ids in self.ids.values())
 
 
-def _ranked(parsed: ParsedQuery, kinds, limit) -> dict[str, list[int]]:
-    return {kind: [pk for pk, _ in backends.ranked(parsed, kind, limit)] for kind in kinds}
+def _ranked(parsed: ParsedQuery, kinds, limit) -> tuple[dict[str, list[int]], set[str]]:
+    """Up to `limit` ids per kind, and the kinds that had more (one extra row tells)."""
+    ids, capped = {}, set()
+    for kind in kinds:
+        found = [pk for pk, _ in backends.ranked(parsed, kind, limit + 1)]
+        if len(found) > limit:
+            capped.add(kind)
+        ids[kind] = found[:limit]
+    return ids, capped
 
 
 def _fragment(parsed: ParsedQuery) -> str | None:
@@ -49,7 +57,7 @@ def _fragment(parsed: ParsedQuery) -> str | None:
 def find(parsed: ParsedQuery, kinds, limit: int | None = None) -> Outcome:
     """Ranked ids of public objects of each kind matching the query, best first."""
     limit = min(limit or settings.SEARCH_MAX_RESULTS, settings.SEARCH_MAX_RESULTS)
-    outcome = Outcome(parsed, _ranked(parsed, kinds, limit))
+    outcome = Outcome(parsed, *_ranked(parsed, kinds, limit))
     if outcome.total:
         return outcome
     fragment = _fragment(parsed)
@@ -59,7 +67,8 @@ def find(parsed: ParsedQuery, kinds, limit: int | None = None) -> Outcome:
             return Outcome(parsed, by_name)
     corrected = spelling.correct(parsed)
     if corrected:
-        retried = Outcome(corrected, _ranked(corrected, kinds, limit), corrected_from=parsed)
+        ids, capped = _ranked(corrected, kinds, limit)
+        retried = Outcome(corrected, ids, capped=capped, corrected_from=parsed)
         if retried.total:
             return retried
     outcome.suggestions = spelling.suggestions(parsed)

@@ -58,24 +58,24 @@ def _fts5_parts(parsed: ParsedQuery) -> tuple[str, str | None]:
     return " AND ".join(groups), excluded
 
 
-def fts5_expression(parsed: ParsedQuery, kind: str, columns: str = TEXT_COLUMNS) -> str:
-    """A MATCH expression for documents of `kind` whose `columns` match the query, and
-    none of whose text columns holds an excluded word."""
+def fts5_expression(parsed: ParsedQuery, kind: str) -> str:
+    """A MATCH expression for documents of `kind` whose text matches the query and holds
+    none of the excluded words."""
     required, excluded = _fts5_parts(parsed)
-    expression = f'kind : "{kind}" AND {columns} : ({required})'
+    expression = f'kind : "{kind}" AND {TEXT_COLUMNS} : ({required})'
     if excluded:
         expression = f"({expression}) NOT ({TEXT_COLUMNS} : ({excluded}))"
     return expression
 
 
 def _sqlite_ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float]]:
-    """Rank a bounded candidate set: the first N matches, plus matches in names.
+    """Rank a bounded candidate set: the first N matches, plus matches whose name contains
+    the query's first word or phrase (ranked above the rest, as on PostgreSQL).
 
     Each inner SELECT stops at its LIMIT before any sorting, so bm25 is computed for at most
     SEARCH_CANDIDATES + `limit` rows however common the words are.
     """
-    anywhere = fts5_expression(parsed, kind)
-    in_name = fts5_expression(parsed, kind, columns="name")
+    expression = fts5_expression(parsed, kind)
     score = f"-bm25(directory_search_fts, {SQLITE_BM25_WEIGHTS})"
     sql = f"""
         SELECT d.object_id, MAX(c.score) AS best FROM (
@@ -83,10 +83,15 @@ def _sqlite_ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int
                            WHERE directory_search_fts MATCH %s LIMIT %s)
             UNION ALL
             SELECT * FROM (SELECT rowid, {score} + 1000 AS score FROM directory_search_fts
-                           WHERE directory_search_fts MATCH %s LIMIT %s)
+                           WHERE directory_search_fts MATCH %s AND rowid IN (
+                               SELECT rowid FROM directory_search_trigram
+                               WHERE name LIKE %s ESCAPE '\\')
+                           LIMIT %s)
         ) c JOIN directory_searchdocument d ON d.id = c.rowid
         GROUP BY d.object_id ORDER BY best DESC, d.object_id LIMIT %s"""
-    return _fetch(sql, [anywhere, settings.SEARCH_CANDIDATES, in_name, limit, limit])
+    name_pattern = _like(parsed.items[0].text)
+    params = [expression, settings.SEARCH_CANDIDATES, expression, name_pattern, limit, limit]
+    return _fetch(sql, params)
 
 
 def _sqlite_name_contains(fragment: str, kind: str, limit: int) -> list[tuple[int, float]]:

@@ -230,16 +230,19 @@ def refresh_issues(ids: Iterable[int]) -> None:
     refresh_organizations(organizations_addressing(ids))
 
 
+def organizations_with_focus(focus_area_ids) -> set[int]:
+    """Ids of organizations naming these focus areas directly or through a program."""
+    direct = Organization.focus_areas.through.objects.filter(focusarea_id__in=focus_area_ids)
+    via_programs = Program.objects.filter(focus_areas__in=focus_area_ids)
+    return set(direct.values_list("organization_id", flat=True)) | set(
+        via_programs.values_list("organization_id", flat=True)
+    )
+
+
 @transaction.atomic
 def refresh_focus_areas(ids: Iterable[int]) -> None:
     """Rewrite the documents of the organizations working in these focus areas."""
-    ids = list(ids)
-    direct = Organization.focus_areas.through.objects.filter(focusarea_id__in=ids)
-    via_programs = Program.objects.filter(focus_areas__in=ids)
-    refresh_organizations(
-        set(direct.values_list("organization_id", flat=True))
-        | set(via_programs.values_list("organization_id", flat=True))
-    )
+    refresh_organizations(organizations_with_focus(list(ids)))
 
 
 def _published_id_batches() -> Iterator[list[int]]:

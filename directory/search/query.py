@@ -14,7 +14,8 @@ MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
-_WORD = re.compile(r"\w+", re.UNICODE)
+# Letters and digits; "_" is punctuation, as it is to both databases' parsers.
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # Hangul syllables and jamo: Korean text, which the index splits into n-grams.
 HANGUL_RUN = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]+")
 
@@ -111,7 +112,7 @@ def parse(raw: str) -> ParsedQuery:
         if bare is not None and bare.startswith("-") and len(bare) > 1:
             negated, bare = "-", bare[1:]
         words = _words(phrase if phrase is not None else bare)
-        if phrase is None:
+        if phrase is None or all(word in STOP_WORDS for word in words):
             words = tuple(word for word in words if word not in STOP_WORDS)
         if not words:
             pending_or = pending_or and bool(groups)

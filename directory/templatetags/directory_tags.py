@@ -5,7 +5,7 @@ from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from directory import markdown, search
+from directory import markdown, search, structured_data
 from directory.cache import cached
 
 register = template.Library()
@@ -56,3 +56,9 @@ def organization_card(context, org, query=None):
         return mark_safe(render())  # noqa: S308 - rendered by an autoescaping template
     html = cached("card", (org.pk, get_language()), render, request)
     return mark_safe(html)  # noqa: S308 - rendered by an autoescaping template
+
+
+@register.simple_tag(takes_context=True)
+def organization_jsonld(context, org):
+    page_url = context["request"].build_absolute_uri(org.get_absolute_url())
+    return structured_data.script(structured_data.organization_data(org, page_url))

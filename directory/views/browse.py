@@ -1,14 +1,17 @@
 """The home page and browsing by issue and by focus area."""
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.shortcuts import get_object_or_404, render
 
 from directory import facets, results
 from directory.cache import cached
-from directory.models import FocusArea, Issue, KeyFact, Organization, Program
+from directory.models import FocusArea, Issue, KeyFact, Opportunity, Organization, Program
+from directory.pagecache import cache_page_for_visitors
 
 RECENTLY_VERIFIED = 6
 PROGRAMS_SHOWN = 50
+GIVE_TO_SHOWN = 10
+OPPORTUNITIES_SHOWN = 10
 
 
 def _with_counts(objects, counts):
@@ -25,6 +28,7 @@ def _focus_area_counts(request):
     return cached("focus-area-counts", (), lambda: facets.focus_area_counts(published), request)
 
 
+@cache_page_for_visitors
 def home(request):
     published = Organization.objects.published()
     ctx = {
@@ -37,11 +41,13 @@ def home(request):
     return render(request, "directory/home.html", ctx)
 
 
+@cache_page_for_visitors
 def issue_list(request):
     ctx = {"issues": _with_counts(Issue.objects.all(), _issue_counts(request))}
     return render(request, "directory/issue_list.html", ctx)
 
 
+@cache_page_for_visitors
 def issue_detail(request, slug):
     issue = get_object_or_404(
         Issue.objects.prefetch_related(
@@ -54,6 +60,12 @@ def issue_detail(request, slug):
     ctx = {
         "issue": issue,
         "page_obj": results.paginate(request, organizations),
+        "give_to": published.addressing(issue)
+        .exclude(donate_url="")
+        .order_by(F("last_verified").desc(nulls_last=True), "name")[:GIVE_TO_SHOWN],
+        "opportunities": Opportunity.objects.visible()
+        .filter(issues=issue)
+        .select_related("organization", "country")[:OPPORTUNITIES_SHOWN],
         "programs": Program.objects.filter(organization__in=published, issues=issue)
         .select_related("organization")
         .order_by("organization__name", "name")[:PROGRAMS_SHOWN],
@@ -61,11 +73,13 @@ def issue_detail(request, slug):
     return render(request, "directory/issue_detail.html", ctx)
 
 
+@cache_page_for_visitors
 def focus_area_list(request):
     ctx = {"focus_areas": _with_counts(FocusArea.objects.all(), _focus_area_counts(request))}
     return render(request, "directory/focus_area_list.html", ctx)
 
 
+@cache_page_for_visitors
 def focus_area_detail(request, slug):
     focus_area = get_object_or_404(FocusArea, slug=slug)
     published = Organization.objects.published()

@@ -1,7 +1,9 @@
 """Error pages in the site's design."""
 
 from django.core.exceptions import BadRequest
+from django.http import HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 
 
 def bad_request(request, exception=None):
@@ -15,4 +17,15 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
-    return render(request, "errors/500.html", status=500)
+    # No request context and no database: the error may be the database itself.
+    try:
+        html = loader.render_to_string("errors/500.html")
+    except Exception:  # the page must come out whatever broke (even the static manifest)
+        html = _PLAIN_500
+    return HttpResponseServerError(html)
+
+
+_PLAIN_500 = (
+    '<!doctype html><html lang="en"><meta charset="utf-8"><title>Something went wrong</title>'
+    "<h1>Something went wrong</h1><p>Please try again in a moment.</p></html>"
+)

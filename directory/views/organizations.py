@@ -2,11 +2,21 @@
 
 from django.shortcuts import get_object_or_404, render
 
+from directory import compare as comparison
 from directory import results
 from directory.filters import OrganizationFilter
-from directory.models import Organization
+from directory.models import Opportunity, Organization
+from directory.ways_to_help import ways_to_help
+from directory.pagecache import cache_page_for_visitors
+from directory.ratelimit import ratelimit
 
 
+def _is_search(request) -> bool:
+    return bool(request.GET.get("q", "").strip())
+
+
+@ratelimit("search", "60/m", when=_is_search)
+@cache_page_for_visitors
 def organization_list(request):
     filterset = OrganizationFilter(
         request.GET, queryset=Organization.objects.published(), request=request
@@ -20,15 +30,24 @@ def organization_list(request):
         "page_obj": page,
         "query": filterset.query,
         "outcome": filterset.outcome,
+        # Organizations already picked for comparison, carried by the compare form.
+        "compare_with": comparison.parse_slugs([request.GET.get("compare_with", "")])[
+            : comparison.MAX_COMPARED - 1
+        ],
     }
     return render(request, "directory/organization_list.html", ctx)
 
 
+@cache_page_for_visitors
 def organization_detail(request, slug):
     organization = get_object_or_404(Organization.objects.published().for_detail(), slug=slug)
     ctx = {
         "organization": organization,
         "issues_addressed": organization.issues_addressed(),
         "review_due": organization.is_review_due(),
+        "ways_to_help": ways_to_help(organization),
+        "opportunities": Opportunity.objects.visible()
+        .filter(organization=organization)
+        .select_related("organization", "country"),
     }
     return render(request, "directory/organization_detail.html", ctx)

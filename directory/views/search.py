@@ -4,6 +4,8 @@ from django.shortcuts import render
 
 from directory import search as engine
 from directory.models import Issue, Organization, Program, SearchDocument
+from directory.pagecache import cache_page_for_visitors
+from directory.ratelimit import ratelimit
 
 PER_KIND = 10
 Kind = SearchDocument.Kind
@@ -14,6 +16,8 @@ def _in_rank_order(queryset, ids):
     return [objects[pk] for pk in ids if pk in objects]
 
 
+@ratelimit("search", "60/m")
+@cache_page_for_visitors
 def search(request):
     text = request.GET.get("q", "").strip()
     ctx = {"q": text, "groups": [], "query": None}
@@ -38,6 +42,7 @@ def search(request):
                 "kind": kind,
                 "label": Kind(kind).label,
                 "total": len(ids),
+                "capped": kind in outcome.capped,
                 "results": _in_rank_order(queryset, ids[:PER_KIND]),
             }
         )

@@ -1,0 +1,192 @@
+"""Reads nested HSDS documents into plans, checking every object on the way.
+
+`Planner.plan()` converts each object through `mapping` and keeps every problem with
+where it came from (file and row, or JSON path) and the HSDS field; `match` then ties the
+plans to existing rows and runs the models' validators.
+"""
+
+import uuid
+from collections import Counter
+
+from django.core.exceptions import ValidationError
+
+from directory.hsds import mapping
+from directory.hsds.mapping import Reader
+from directory.hsds.match import Resolver, Terms
+from directory.hsds.plan import CLEANED, OrgPlan, Plan, Problem, ProgramPlan, as_uuid
+from directory.hsds.taxonomies import HELP_FIELD_BY_TERM
+from directory.models import Country, Issue
+
+
+class Planner:
+    def __init__(self, *, publish: bool, origins: dict[int, str], progress):
+        self.publish = publish
+        self.origins = origins
+        self.progress = progress
+        self.problems: list[Problem] = []
+        self._reported: set[tuple[str, str]] = set()
+        self._seen: dict[tuple[str, uuid.UUID], str] = {}
+        names = dict(Country.objects.values_list("code", "name"))
+        self.codes = set(names)
+        self.codes_by_name = {name.casefold(): code for code, name in names.items()}
+        self.terms = Terms(self)
+        self.ignored: Counter = Counter()
+
+    # Bookkeeping
+
+    def report(self, where: str, field: str, message: str) -> None:
+        if (where, field) not in self._reported:  # one message per field is enough
+            self._reported.add((where, field))
+            self.problems.append(Problem(where, field, message))
+
+    def report_all(self, where: str, problems) -> None:
+        for field_name, message in problems:
+            self.report(where, field_name, message)
+
+    def clean(self, obj, fields: dict[str, str], where: str, overrides=None) -> None:
+        """Run the model's field validators; report in HSDS terms, at `overrides` for
+        fields that came from elsewhere (a link from an attribute)."""
+        cleaned = CLEANED[type(obj)]
+        try:
+            obj.clean_fields(exclude=[f.name for f in obj._meta.fields if f.name not in cleaned])
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                at, hsds_field = (overrides or {}).get(name, (where, fields.get(name, name)))
+                self.report(at, hsds_field, messages[0])
+
+    def unique(self, kind: str, hsds_id, where: str) -> None:
+        if hsds_id is None:
+            return
+        first = self._seen.setdefault((kind, hsds_id), where)
+        if first != where:
+            self.report(where, "id", f"Duplicate {kind} id “{hsds_id}”, also at {first}.")
+
+    def items(self, doc: dict, key: str, where: str) -> list[tuple[dict, str]]:
+        value = doc.get(key) or []
+        if not isinstance(value, list):
+            self.report(where, key, "Expected a list.")
+            return []
+        items = []
+        for number, item in enumerate(value):
+            at = self.origins.get(id(item), f"{where}.{key}[{number}]")
+            if isinstance(item, dict):
+                items.append((item, at))
+            else:
+                self.report(at, "", "Expected an object.")
+        return items
+
+    # Reading documents
+
+    def plan(self, orgs, services, terms=()) -> Plan:
+        """Plans for organizations, standalone services and standalone taxonomy terms,
+        each given as (document, where it is)."""
+        covered = _covered_programs(orgs, services)
+        for term, where in terms:
+            if self.terms.resolve(as_uuid(term.get("id")), term, where) is None:
+                self.ignored["taxonomy terms of other taxonomies"] += 1
+        org_plans = [
+            self.organization(doc, where, covered)
+            for doc, where in self.progress(orgs, desc="Checking", unit=" organizations")
+        ]
+        programs = [p for org in org_plans for p in org.programs]
+        for doc, where in services:
+            reader = Reader(doc)
+            owner = doc.get("organization") if isinstance(doc.get("organization"), dict) else {}
+            org_id = as_uuid(doc.get("organization_id") or owner.get("id"))
+            if org_id is None:
+                self.report(where, "organization_id", "Enter the id of an organization.")
+            programs.append(self.service(doc, where, org_id, reader))
+        return Resolver(self).resolve(org_plans, programs)
+
+    def organization(self, doc: dict, where: str, covered: set[str]) -> OrgPlan:
+        reader = Reader(doc)
+        plan = OrgPlan(mapping.organization_fields(reader), where)
+        self.report_all(where, reader.problems)
+        org_id = plan.values["hsds_id"]
+        self.unique("organization", org_id, where)
+        if "organization_identifiers" in doc:
+            plan.identifiers = self.identifiers(doc, where)
+        if "locations" in doc:
+            plan.countries = []
+            for item, at in self.items(doc, "locations", where):
+                found = mapping.location_country(item)
+                if found and self.known_country(found[0], at, found[2]):
+                    code, is_headquarters, _field = found
+                    if is_headquarters:
+                        plan.headquarters = code
+                    elif code not in plan.countries:
+                        plan.countries.append(code)
+        if "attributes" in doc:
+            plan.issues, plan.focus_areas, plan.links = self.attributes(doc, where)
+        plan.complete_programs = "services" in doc
+        for item, at in self.items(doc, "services", where):
+            plan.programs.append(self.service(item, at, org_id, Reader(item)))
+        for item, at in self.items(doc, "programs", where):
+            if str(item.get("id", "")).lower() not in covered:
+                plan.programs.append(self.service(item, at, org_id, Reader(item), program=True))
+        return plan
+
+    def identifiers(self, doc: dict, where: str) -> list[tuple[dict, str]]:
+        identifiers, pairs = [], set()
+        for item, at in self.items(doc, "organization_identifiers", where):
+            reader = Reader(item)
+            values = mapping.identifier_fields(reader)
+            self.report_all(at, reader.problems)
+            self.unique("organization identifier", values["hsds_id"], at)
+            pair = (values["identifier_scheme"], values["identifier"])
+            if pair in pairs:
+                self.report(at, "identifier", "This identifier is listed twice.")
+            pairs.add(pair)
+            identifiers.append((values, at))
+        return identifiers
+
+    def service(self, doc, where, org_id, reader: Reader, *, program=False) -> ProgramPlan:
+        plan = ProgramPlan(mapping.service_fields(reader, hsds_program=program), where, org_id)
+        self.report_all(where, reader.problems)
+        self.unique("service", plan.values["hsds_id"], where)
+        if program:
+            return plan
+        if "attributes" in doc:
+            plan.issues, plan.focus_areas, _links = self.attributes(doc, where)
+        if "service_areas" in doc:
+            plan.countries = []
+            for item, at in self.items(doc, "service_areas", where):
+                code = mapping.service_area_country(item, self.codes_by_name)
+                if code and self.known_country(code, at, "extent") and code not in plan.countries:
+                    plan.countries.append(code)
+        return plan
+
+    def known_country(self, code: str, where: str, field_name: str) -> bool:
+        if code not in self.codes:
+            self.report(where, field_name, f"Unknown country code “{code}” (ISO 3166-1 alpha-2).")
+        return code in self.codes
+
+    def attributes(self, doc: dict, where: str) -> tuple[list, list, dict]:
+        """Issues, focus areas and links (model field -> (url, where)) named by attributes;
+        attributes of other taxonomies are ignored."""
+        issues, focus_areas, links = [], [], {}
+        for item, at in self.items(doc, "attributes", where):
+            term = item.get("taxonomy_term") if isinstance(item.get("taxonomy_term"), dict) else {}
+            term_id = as_uuid(item.get("taxonomy_term_id") or term.get("id"))
+            if term_id in HELP_FIELD_BY_TERM:
+                links[HELP_FIELD_BY_TERM[term_id]] = (str(item.get("value") or ""), at)
+                continue
+            obj = self.terms.resolve(term_id, term, self.origins.get(id(term), at))
+            chosen = issues if isinstance(obj, Issue) else focus_areas
+            if obj is not None and obj not in chosen:
+                chosen.append(obj)
+        return issues, focus_areas, links
+
+
+def _covered_programs(orgs, services) -> set[str]:
+    """Ids of HSDS programs that a service in the file belongs to: the services carry them."""
+    all_services = [s for s, _where in services]
+    for doc, _where in orgs:
+        nested = doc.get("services")
+        all_services += nested if isinstance(nested, list) else []
+    covered = set()
+    for service in all_services:
+        if isinstance(service, dict):
+            program = service.get("program") if isinstance(service.get("program"), dict) else {}
+            covered.add(str(service.get("program_id") or program.get("id") or "").lower())
+    return covered - {""}

@@ -1,0 +1,280 @@
+"""The HSDS tabular package: one CSV per table plus a `datapackage.json` that describes them.
+
+`flatten` turns a nested organization into table rows (the exporter writes them) and `nest`
+turns tables back into nested organizations, so the importer reads a package exactly as it
+reads JSON. A package is a folder or a .zip of the CSV files; the specification's example
+`tabular.json` (file names mapping to rows) is read the same way. Rows are numbered as a
+spreadsheet shows them: the header is row 1.
+"""
+
+import csv
+import io
+import json
+import zipfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from directory.hsds.taxonomies import TAXONOMIES
+
+
+class PackageError(ValueError):
+    """A package that cannot be read at all: a corrupt zip, a missing or broken file."""
+
+
+@dataclass(frozen=True)
+class Table:
+    path: str
+    resource: str
+    columns: str  # "name:format-or-type ...", in the specification's order
+    required: tuple[str, ...]
+
+    @property
+    def fields(self) -> list[str]:
+        return [column.split(":")[0] for column in self.columns.split()]
+
+    def describe(self) -> dict:
+        fields = []
+        for column in self.columns.split():
+            name, _, kind = column.partition(":")
+            field = {"name": name, "type": "number" if kind == "number" else "string"}
+            if kind and kind != "number":
+                field["format"] = kind
+            if name in self.required:
+                field["constraints"] = {"required": True}
+            fields.append(field)
+        return {
+            "name": self.resource,
+            "path": self.path,
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "schema": {"fields": fields, "primaryKey": "id"},
+        }
+
+
+# The tables Causeway writes, with the columns of the HSDS 3.0 tabular schema.
+TABLES = (
+    Table(
+        "organizations.csv", "organization",
+        "id:uuid name alternate_name description email:email website:uri tax_status tax_id "
+        "year_incorporated:number legal_status logo uri:uri parent_organization_id:uuid",
+        ("id", "name", "description"),
+    ),
+    Table(
+        "services.csv", "service",
+        "id:uuid organization_id:uuid program_id:uuid name alternate_name description url:uri "
+        "email:email status interpretation_services application_process fees_description "
+        "wait_time fees accreditations eligibility_description minimum_age:number "
+        "maximum_age:number assured_date assurer_email:email licenses alert "
+        "last_modified:date-time",
+        ("id", "organization_id", "name", "status"),
+    ),
+    Table(
+        "organization_identifiers.csv", "organization_identifier",
+        "id:uuid organization_id:uuid identifier_scheme identifier_type identifier",
+        ("id", "organization_id", "identifier_type", "identifier"),
+    ),
+    Table(
+        "locations.csv", "location",
+        "id:uuid location_type url:uri organization_id:uuid name alternate_name description "
+        "transportation latitude:number longitude:number external_identifier "
+        "external_identifier_type",
+        ("id", "location_type"),
+    ),
+    Table(
+        "service_areas.csv", "service_area",
+        "id:uuid service_id:uuid name description extent extent_type uri",
+        ("id",),
+    ),
+    Table(
+        "attributes.csv", "attribute",
+        "id:uuid link_id:uuid taxonomy_term_id:uuid link_type link_entity value",
+        ("id", "link_id", "taxonomy_term_id", "link_entity"),
+    ),
+    Table(
+        "taxonomy_terms.csv", "taxonomy_term",
+        "id:uuid code name description parent_id:uuid taxonomy language taxonomy_id:uuid "
+        "term_uri:uri",
+        ("id", "name", "description"),
+    ),
+    Table(
+        "taxonomies.csv", "taxonomy",
+        "id:uuid name description uri:uri version",
+        ("id", "name", "description"),
+    ),
+)  # fmt: skip
+TABLES_BY_PATH = {table.path: table for table in TABLES}
+# Read as well as written: programs, and addresses for the countries of locations.
+READ = {*TABLES_BY_PATH, "programs.csv", "addresses.csv"}
+
+
+def datapackage() -> dict:
+    return {
+        "name": "causeway-hsds",
+        "title": "Causeway directory as HSDS 3.0",
+        "profile": "tabular-data-package",
+        "resources": [table.describe() for table in TABLES],
+    }
+
+
+def flatten(org: dict) -> Iterator[tuple[str, dict]]:
+    """The (table, row) pairs one nested organization becomes."""
+    yield "organizations.csv", org
+    for row in org.get("organization_identifiers", []):
+        yield "organization_identifiers.csv", row
+    for row in org.get("locations", []):
+        yield "locations.csv", row
+    yield from _attribute_rows(org)
+    for service in org.get("services", []):
+        yield "services.csv", service
+        for row in service.get("service_areas", []):
+            yield "service_areas.csv", row
+        yield from _attribute_rows(service)
+
+
+def _attribute_rows(owner: dict) -> Iterator[tuple[str, dict]]:
+    for attribute in owner.get("attributes", []):
+        yield "attributes.csv", attribute
+        if "taxonomy_term" in attribute:
+            yield "taxonomy_terms.csv", attribute["taxonomy_term"]
+
+
+def write(organizations: Iterable[dict], folder: Path) -> int:
+    """Write the package into `folder`; returns the number of organizations written.
+
+    Rows follow the organizations' order; terms, shared between organizations, are
+    written once each, sorted by id.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {t.path: (folder / t.path).open("w", encoding="utf-8", newline="") for t in TABLES}
+    try:
+        writers = {
+            path: csv.DictWriter(
+                file, TABLES_BY_PATH[path].fields, extrasaction="ignore", lineterminator="\n"
+            )
+            for path, file in files.items()
+        }
+        for writer in writers.values():
+            writer.writeheader()
+        terms, count = {}, 0
+        for org in organizations:
+            count += 1
+            for path, row in flatten(org):
+                if path == "taxonomy_terms.csv":
+                    terms[row["id"]] = row
+                else:
+                    writers[path].writerow(row)
+        writers["taxonomy_terms.csv"].writerows(terms[key] for key in sorted(terms))
+        writers["taxonomies.csv"].writerows(
+            sorted((t.to_hsds() for t in TAXONOMIES), key=lambda row: row["id"])
+        )
+    finally:
+        for file in files.values():
+            file.close()
+    text = json.dumps(datapackage(), indent=2, sort_keys=True, ensure_ascii=False)
+    (folder / "datapackage.json").write_text(text + "\n", encoding="utf-8")
+    return count
+
+
+def read(path: Path) -> dict[str, list[dict]]:
+    """The tables of a package in a folder or a .zip, by file name."""
+    try:
+        if path.is_dir():
+            files = [p for p in path.iterdir() if p.name in READ]
+            return _read_files({p.name: (lambda p=p: p.open("rb")) for p in files})
+        with zipfile.ZipFile(path) as archive:
+            opens = {
+                Path(info.filename).name: (lambda info=info: archive.open(info))
+                for info in archive.infolist()
+                if Path(info.filename).name in READ and "__MACOSX" not in info.filename
+            }
+            return _read_files(opens)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        message = f"{path.name}: not a readable zip file, truncated or corrupt ({error})."
+        raise PackageError(message) from None
+
+
+def _read_files(opens: dict[str, Callable]) -> dict[str, list[dict]]:
+    if "organizations.csv" not in opens:
+        raise PackageError("The package has no organizations.csv.")
+    tables = {}
+    for name, open_ in sorted(opens.items()):
+        try:
+            with open_() as raw, io.TextIOWrapper(raw, "utf-8-sig", newline="") as text:
+                tables[name] = list(csv.DictReader(text))
+        except (UnicodeDecodeError, csv.Error) as error:
+            raise PackageError(f"{name}: cannot be read as UTF-8 CSV ({error}).") from None
+    return tables
+
+
+def _key(value) -> str:
+    return str(value).strip().lower() if value not in (None, "") else ""
+
+
+class _Nester:
+    def __init__(self, tables: dict[str, list[dict]], prefix: str, start: int):
+        self.origins: dict[int, str] = {}
+        self.problems: list[tuple[str, str, str]] = []
+        self.rows = {name: self._rows(name, raw, prefix, start) for name, raw in tables.items()}
+
+    def _rows(self, name: str, raw: list[dict], prefix: str, start: int) -> list[dict]:
+        rows = []
+        for number, cells in enumerate(raw, start=start):
+            # An empty cell is an absent field, as in JSON; None keys are cells past the header.
+            row = {k: v for k, v in cells.items() if k is not None and v not in ("", None)}
+            self.origins[id(row)] = f"{prefix}{name} row {number}"
+            rows.append(row)
+        return rows
+
+    def attach(self, name: str, key: str, parents: dict, column: str, *, required=False):
+        """Nest the rows of table `name` in their parents under `key`. A table that is
+        present is complete: a parent without rows in it gets an empty list."""
+        if name not in self.rows:
+            return
+        for parent in parents.values():
+            parent.setdefault(key, [])
+        for row in self.rows[name]:
+            parent = parents.get(_key(row.get(column)))
+            if parent is not None:
+                parent[key].append(row)
+            elif required:
+                message = f"No organization with id “{row.get(column, '')}” in organizations.csv."
+                self.problems.append((self.origins[id(row)], column, message))
+
+
+def nest(tables: dict[str, list[dict]], *, prefix: str = "", start: int = 2):
+    """Nested organizations from a package's tables.
+
+    Returns the organizations, where each row came from (by `id()` of its dict), and the
+    rows that name an organization the package does not hold. Rows pointing at anything
+    else Causeway does not import (a location of another organization, an attribute of a
+    phone) are ignored.
+    """
+    nester = _Nester(tables, prefix, start)
+    rows = nester.rows
+    orgs = rows.get("organizations.csv", [])
+    by_org = {_key(org.get("id")): org for org in orgs}
+    locations = {_key(row.get("id")): row for row in rows.get("locations.csv", [])}
+    nester.attach("addresses.csv", "addresses", locations, "location_id")
+    nester.attach("locations.csv", "locations", by_org, "organization_id")
+    for name, key in [
+        ("organization_identifiers.csv", "organization_identifiers"),
+        ("programs.csv", "programs"),
+        ("services.csv", "services"),
+    ]:
+        nester.attach(name, key, by_org, "organization_id", required=True)
+    services = {_key(s.get("id")): s for org in orgs for s in org.get("services", [])}
+    nester.attach("service_areas.csv", "service_areas", services, "service_id")
+    nester.attach("attributes.csv", "attributes", by_org | services, "link_id")
+    terms = {_key(row.get("id")): row for row in rows.get("taxonomy_terms.csv", [])}
+    taxonomies = {_key(row.get("id")): row for row in rows.get("taxonomies.csv", [])}
+    for term in terms.values():
+        if _key(term.get("taxonomy_id")) in taxonomies:
+            term["taxonomy_detail"] = taxonomies[_key(term.get("taxonomy_id"))]
+    for attribute in rows.get("attributes.csv", []):
+        if _key(attribute.get("taxonomy_term_id")) in terms:
+            attribute["taxonomy_term"] = terms[_key(attribute.get("taxonomy_term_id"))]
+    return orgs, nester.origins, nester.problems

@@ -1,0 +1,327 @@
+"""The one mapping between Causeway's models and HSDS 3.0 objects.
+
+The exporter, the importer and the API translate through these functions, so each field
+is mapped in one place:
+
+- Organization -> organization. HSDS requires `description`: it is the summary, a blank
+  line, then the description. `year_incorporated` is `founded`; `legal_status` is the
+  English label of the type.
+- Program -> service, `status` "active" or "inactive"; its countries -> `service_areas`
+  (`extent_type` "text", `extent` the ISO 3166-1 code).
+- Headquarters and countries of operation -> organization `locations`, with the ISO code
+  as `external_identifier`; the headquarters is the location named "Headquarters".
+- Issues, focus areas, and the donate and volunteer links -> `attributes` pointing at
+  terms of three Causeway taxonomies. HSDS 3.0 has no field for such links (`funding`
+  holds only a free-text `source`), so a link is the `value` of a "ways to help" attribute.
+
+Objects Causeway does not store (taxonomies, locations, service areas, attributes) get ids
+derived from the ids of what they describe (see `taxonomies`), so exporting the same data
+gives the same document. Empty optional fields are left out rather than written as "".
+"""
+
+import re
+import uuid
+from functools import cache
+
+from django.utils import translation
+from django.utils.text import slugify
+
+from directory.hsds.taxonomies import (
+    FOCUS_AREAS,
+    HELP_TERMS,
+    ISSUES,
+    WAYS_TO_HELP,
+    Taxonomy,
+    derived_id,
+    focus_area_term,
+    issue_term,
+)
+from directory.models import Organization
+
+ISO_3166 = "ISO 3166-1 alpha-2"
+HEADQUARTERS = "Headquarters"
+SERVICE_STATUSES = ("active", "inactive", "defunct", "temporarily closed")
+SUMMARY_LENGTH = 300
+
+# Model field -> the HSDS field it comes from, to report problems in the file's terms.
+ORGANIZATION_FIELDS = {
+    "hsds_id": "id", "name": "name", "slug": "name", "alternate_name": "alternate_name",
+    "summary": "description", "description": "description", "email": "email",
+    "website": "website", "founded": "year_incorporated", "org_type": "legal_status",
+}  # fmt: skip
+SERVICE_FIELDS = {
+    "hsds_id": "id", "name": "name", "slug": "name", "summary": "description",
+    "description": "description", "url": "url", "active": "status",
+}  # fmt: skip
+IDENTIFIER_FIELDS = {
+    "hsds_id": "id", "identifier_scheme": "identifier_scheme",
+    "identifier_type": "identifier_type", "identifier": "identifier",
+}  # fmt: skip
+TERM_FIELDS = {
+    "hsds_id": "id", "name": "name", "slug": "code", "summary": "description",
+    "description": "description",
+}  # fmt: skip
+
+
+# Export: models -> HSDS. Relations must be prefetched (see export.organizations()).
+
+
+def _with_optional(doc: dict, **optional) -> dict:
+    doc.update({key: value for key, value in optional.items() if value not in ("", None)})
+    return doc
+
+
+def _by_id(doc: dict) -> str:
+    return doc["id"]
+
+
+def join_text(summary: str, description: str) -> str:
+    return "\n\n".join(part for part in (summary, description) if part)
+
+
+@cache
+def _legal_statuses() -> dict[str, str]:
+    with translation.override("en"):
+        return {value: str(label) for value, label in Organization.OrgType.choices}
+
+
+def _attributes(link_id: str, entity: str, issues, focus_areas, links=()) -> list[dict]:
+    pairs = [(ISSUES, issue_term(issue), "") for issue in issues]
+    pairs += [(FOCUS_AREAS, focus_area_term(area), "") for area in focus_areas]
+    pairs += [(WAYS_TO_HELP, HELP_TERMS[field], url) for field, url in links if url]
+    attributes = [
+        _with_optional(
+            {
+                "id": derived_id("attribute", link_id, term["id"]),
+                "link_id": link_id,
+                "link_entity": entity,
+                "link_type": taxonomy.link_type,
+                "taxonomy_term_id": term["id"],
+                "taxonomy_term": term,
+            },
+            value=value,
+        )
+        for taxonomy, term, value in pairs
+    ]
+    return sorted(attributes, key=_by_id)
+
+
+def _location(org_id: str, key: str, name: str, description: str, country) -> dict:
+    return {
+        "id": derived_id("location", org_id, key),
+        "organization_id": org_id,
+        "location_type": "physical",
+        "name": name,
+        "description": description,
+        "external_identifier": country.code,
+        "external_identifier_type": ISO_3166,
+    }
+
+
+def organization(org) -> dict:
+    org_id = str(org.hsds_id)
+    locations = [
+        _location(org_id, c.code, c.name, f"Works in {c.name}.", c) for c in org.countries.all()
+    ]
+    if org.headquarters:
+        hq = org.headquarters
+        locations.append(
+            _location(org_id, "headquarters", HEADQUARTERS, f"Headquartered in {hq.name}.", hq)
+        )
+    identifiers = [
+        _with_optional(
+            {
+                "id": str(ident.hsds_id),
+                "organization_id": org_id,
+                "identifier_type": ident.identifier_type,
+                "identifier": ident.identifier,
+            },
+            identifier_scheme=ident.identifier_scheme,
+        )
+        for ident in org.identifiers.all()
+    ]
+    links = [("donate_url", org.donate_url), ("volunteer_url", org.volunteer_url)]
+    doc = {
+        "id": org_id,
+        "name": org.name,
+        "description": join_text(org.summary, org.description),
+        "organization_identifiers": sorted(identifiers, key=_by_id),
+        "locations": sorted(locations, key=_by_id),
+        "attributes": _attributes(
+            org_id, "organization", org.issues.all(), org.focus_areas.all(), links
+        ),
+        "services": sorted((service(p, org_id) for p in org.programs.all()), key=_by_id),
+    }
+    return _with_optional(
+        doc,
+        alternate_name=org.alternate_name,
+        email=org.email,
+        website=org.website,
+        year_incorporated=org.founded,
+        legal_status=_legal_statuses()[org.org_type],
+    )
+
+
+def service(program, org_id: str) -> dict:
+    service_id = str(program.hsds_id)
+    areas = [
+        {
+            "id": derived_id("service_area", service_id, country.code),
+            "service_id": service_id,
+            "name": country.name,
+            "description": f"{ISO_3166}: {country.code}",
+            "extent": country.code,
+            "extent_type": "text",
+        }
+        for country in program.countries.all()
+    ]
+    doc = {
+        "id": service_id,
+        "organization_id": org_id,
+        "name": program.name,
+        "status": "active" if program.active else "inactive",
+        "service_areas": sorted(areas, key=_by_id),
+        "attributes": _attributes(
+            service_id, "service", program.issues.all(), program.focus_areas.all()
+        ),
+    }
+    return _with_optional(
+        doc, description=join_text(program.summary, program.description), url=program.url
+    )
+
+
+# Import: HSDS -> model field values. A Reader collects every problem in an object
+# rather than stopping at the first, so one run reports all of them.
+
+
+class Reader:
+    """Reads one HSDS object's fields; `problems` holds (HSDS field, message) pairs."""
+
+    def __init__(self, doc: dict):
+        self.doc = doc
+        self.problems: list[tuple[str, str]] = []
+
+    def text(self, key: str, *, required: bool = False) -> str:
+        value = self.doc.get(key)
+        if isinstance(value, bool | dict | list):
+            self.problems.append((key, "Expected text."))
+            return ""
+        value = "" if value is None else str(value)
+        if required and not value.strip():
+            self.problems.append((key, "This field is required."))
+        return value
+
+    def id(self, key: str = "id") -> uuid.UUID | None:
+        value = self.text(key, required=True)
+        try:
+            return uuid.UUID(value) if value else None
+        except ValueError:
+            self.problems.append((key, f"“{value}” is not a valid UUID."))
+            return None
+
+    def year(self, key: str) -> int | None:
+        value = self.doc.get(key)
+        if value in (None, ""):
+            return None
+        try:
+            number = float(value)
+            if isinstance(value, bool) or not number.is_integer():
+                raise ValueError
+            return int(number)
+        except (TypeError, ValueError):
+            self.problems.append((key, "Enter a whole year, e.g. 2011."))
+            return None
+
+
+def split_text(text: str, *, summary_required: bool) -> tuple[str, str]:
+    """Undo join_text: the first paragraph is the summary when it is short enough.
+
+    A longer one stays whole in the description, with its cut-down start as the summary
+    when one is required (organizations) and no summary otherwise (programs).
+    """
+    head, _, tail = text.partition("\n\n")
+    if len(head) <= SUMMARY_LENGTH:
+        return head, tail
+    if not summary_required:
+        return "", text
+    cut = head[: SUMMARY_LENGTH - 1].rsplit(" ", 1)[0]
+    return f"{cut}…", text
+
+
+def _org_type(legal_status: str) -> str:
+    wanted = legal_status.strip().casefold()
+    for value, label in _legal_statuses().items():
+        if wanted in (value, label.casefold()):
+            return value
+    return Organization.OrgType.OTHER
+
+
+def organization_fields(reader: Reader) -> dict:
+    text = reader.text("description", required=True)
+    summary, description = split_text(text, summary_required=True)
+    return {
+        "hsds_id": reader.id(),
+        "name": reader.text("name", required=True),
+        "alternate_name": reader.text("alternate_name"),
+        "summary": summary,
+        "description": description,
+        "email": reader.text("email"),
+        "website": reader.text("website"),
+        "founded": reader.year("year_incorporated"),
+        "org_type": _org_type(reader.text("legal_status")),
+    }
+
+
+def service_fields(reader: Reader, *, hsds_program: bool = False) -> dict:
+    """A Program from an HSDS service, or from an HSDS program (always active, no link)."""
+    summary, description = split_text(reader.text("description"), summary_required=False)
+    values = {"hsds_id": reader.id(), "name": reader.text("name", required=True)}
+    values |= {"summary": summary, "description": description, "active": True}
+    if hsds_program:
+        return values
+    status = reader.text("status", required=True)
+    if status and status not in SERVICE_STATUSES:
+        reader.problems.append(("status", f"Must be one of: {', '.join(SERVICE_STATUSES)}."))
+    return values | {"url": reader.text("url"), "active": status == "active"}
+
+
+def identifier_fields(reader: Reader) -> dict:
+    return {
+        "hsds_id": reader.id(),
+        "identifier_scheme": reader.text("identifier_scheme"),
+        "identifier_type": reader.text("identifier_type"),
+        "identifier": reader.text("identifier", required=True),
+    }
+
+
+def term_fields(reader: Reader, taxonomy: Taxonomy) -> dict:
+    """An Issue or a FocusArea from a taxonomy term (an issue needs a summary: its name)."""
+    name = reader.text("name", required=True)
+    values = {"hsds_id": reader.id(), "name": name}
+    values["slug"] = slugify(reader.text("code") or name)[:100]
+    description = reader.text("description")
+    if taxonomy is ISSUES:
+        return values | {"summary": description or name}
+    return values | {"description": description}
+
+
+def location_country(location: dict) -> tuple[str, bool, str] | None:
+    """The ISO code a location stands for, whether it is the headquarters, and the field
+    the code came from: the external identifier, else the first address's country."""
+    if location.get("external_identifier_type") == ISO_3166 and location.get("external_identifier"):
+        code, source = location["external_identifier"], "external_identifier"
+    else:
+        addresses = [a for a in location.get("addresses") or [] if isinstance(a, dict)]
+        code = next((a["country"] for a in addresses if a.get("country")), "")
+        source = "addresses.country"
+    if not code:
+        return None
+    return str(code).strip().upper(), location.get("name") == HEADQUARTERS, source
+
+
+def service_area_country(area: dict, codes_by_name: dict[str, str]) -> str | None:
+    """The country a service area names; None for a drawn or free-text area."""
+    extent = str(area.get("extent") or "").strip()
+    if area.get("extent_type") == "text" and re.fullmatch(r"[A-Za-z]{2}", extent):
+        return extent.upper()
+    return codes_by_name.get(str(area.get("name") or "").strip().casefold())

@@ -1,0 +1,155 @@
+"""Ties checked plans to the directory: existing rows by HSDS id, new rows with unique
+slugs, and every object through its model's field validators.
+
+Issues and focus areas are curated here: a term the directory already has (by HSDS id,
+name or slug) is used as it is, and only a term of a Causeway taxonomy that the directory
+lacks becomes a new Issue or FocusArea.
+"""
+
+from collections import defaultdict
+
+from directory.hsds import mapping
+from directory.hsds.mapping import Reader
+from directory.hsds.plan import Plan, by_hsds_id, column_pairs, unique_slug
+from directory.hsds.taxonomies import FOCUS_AREAS, ISSUES, taxonomy_of
+from directory.models import FocusArea, Issue, Organization, OrganizationIdentifier, Program
+
+TERM_MODELS = {ISSUES: Issue, FOCUS_AREAS: FocusArea}
+
+
+class Terms:
+    def __init__(self, planner):
+        self.planner = planner
+        self.by_id: dict = {}
+        self.by_name: dict = {Issue: {}, FocusArea: {}}
+        self.by_slug: dict = {Issue: {}, FocusArea: {}}
+        self.new: list = []
+        for model in (Issue, FocusArea):
+            for obj in model.objects.all():
+                self._add(obj.hsds_id, obj)
+
+    def _add(self, term_id, obj) -> None:
+        self.by_id[term_id] = obj
+        self.by_name[type(obj)][obj.name] = obj
+        self.by_slug[type(obj)][obj.slug] = obj
+
+    def resolve(self, term_id, term: dict, where: str):
+        """The Issue or FocusArea a term stands for; None for a term of another taxonomy."""
+        if term_id in self.by_id:
+            return self.by_id[term_id]
+        taxonomy = taxonomy_of(term) if term else None
+        model = TERM_MODELS.get(taxonomy)
+        if model is None:
+            return None
+        reader = Reader(term)
+        values = mapping.term_fields(reader, taxonomy)
+        self.planner.report_all(where, reader.problems)
+        obj = self.by_name[model].get(values["name"]) or self.by_slug[model].get(values["slug"])
+        if obj is None:
+            values["slug"] = unique_slug(values["slug"], set(self.by_slug[model]), "term", 90)
+            obj = model(**values)
+            self.planner.clean(obj, mapping.TERM_FIELDS, where)
+            self.new.append(obj)
+        self._add(term_id or values["hsds_id"], obj)
+        return obj
+
+
+class Resolver:
+    def __init__(self, planner):
+        self.planner = planner
+        self.touched: set[int] = set()
+
+    def resolve(self, org_plans, programs) -> Plan:
+        orgs = self.organizations(org_plans, [p.org_id for p in programs])
+        identifiers, stale_identifiers = self.identifiers(org_plans)
+        stale_programs = self.programs(programs, orgs, org_plans)
+        return Plan(
+            org_plans,
+            programs,
+            identifiers,
+            self.planner.terms.new,
+            stale_programs,
+            stale_identifiers,
+            self.touched,
+        )
+
+    def organizations(self, org_plans, other_ids) -> dict:
+        """Set each plan's Organization, existing or new; returns them all by HSDS id,
+        with the existing organizations that standalone services name."""
+        orgs = by_hsds_id(Organization, [p.values["hsds_id"] for p in org_plans] + other_ids)
+        creating = any(p.values["hsds_id"] not in orgs for p in org_plans)
+        taken = set(Organization.objects.values_list("slug", flat=True)) if creating else set()
+        Status = Organization.Status
+        status = Status.PUBLISHED if self.planner.publish else Status.REVIEW
+        for plan in org_plans:
+            hsds_id = plan.values["hsds_id"]
+            obj = orgs.get(hsds_id)
+            if obj is None:
+                obj = Organization(status=status)
+                fallback = f"organization-{hsds_id.hex[:8]}" if hsds_id else "organization"
+                obj.slug = unique_slug(plan.values["name"], taken, fallback)
+            elif self.planner.publish:
+                obj.status = Status.PUBLISHED
+            for name, value in plan.values.items():
+                setattr(obj, name, value)
+            overrides = {}
+            if plan.links is not None:
+                for name in ("donate_url", "volunteer_url"):
+                    url, where = plan.links.get(name, ("", plan.where))
+                    setattr(obj, name, url)
+                    overrides[name] = (where, "value")
+            if plan.countries is not None:
+                obj.headquarters_id = plan.headquarters
+            plan.obj = obj
+            self.planner.clean(obj, mapping.ORGANIZATION_FIELDS, plan.where, overrides)
+            if hsds_id:
+                orgs[hsds_id] = obj
+        return orgs
+
+    def identifiers(self, org_plans) -> tuple[list, list[int]]:
+        wanted = [(plan, v, where) for plan in org_plans for v, where in plan.identifiers or []]
+        existing = by_hsds_id(OrganizationIdentifier, [v["hsds_id"] for _p, v, _w in wanted])
+        identifiers = []
+        for plan, values, where in wanted:
+            obj = existing.get(values["hsds_id"]) or OrganizationIdentifier()
+            if obj.pk and obj.organization_id != plan.obj.pk:
+                self.touched.add(obj.organization_id)
+            for name, value in values.items():
+                setattr(obj, name, value)
+            obj.organization = plan.obj
+            self.planner.clean(obj, mapping.IDENTIFIER_FIELDS, where)
+            identifiers.append(obj)
+        listed = {values["hsds_id"] for _p, values, _w in wanted}
+        owners = [p.obj.pk for p in org_plans if p.identifiers is not None and p.obj.pk]
+        rows = column_pairs(OrganizationIdentifier, "organization_id", owners, "pk", "hsds_id")
+        return identifiers, [pk for _org, pk, hsds_id in rows if hsds_id not in listed]
+
+    def programs(self, programs, orgs: dict, org_plans) -> list[int]:
+        """Set each plan's Program; returns the pks of programs the file no longer lists."""
+        existing = by_hsds_id(Program, [p.values["hsds_id"] for p in programs])
+        by_pk = {org.pk: org for org in orgs.values() if org.pk}
+        slugs: dict[int, set] = defaultdict(set)  # by id() of the organization
+        for org_pk, slug in column_pairs(Program, "organization_id", by_pk, "slug"):
+            slugs[id(by_pk[org_pk])].add(slug)
+        for plan in programs:
+            org = orgs.get(plan.org_id)
+            if org is None:
+                if plan.org_id:
+                    message = f"No organization with id “{plan.org_id}” in the file or directory."
+                    self.planner.report(plan.where, "organization_id", message)
+                org = Organization()
+            obj = existing.get(plan.values["hsds_id"])
+            if obj is None or org.pk is None or obj.organization_id != org.pk:
+                if obj is not None:
+                    self.touched.add(obj.organization_id)
+                obj = obj or Program()
+                obj.slug = unique_slug(plan.values["name"], slugs[id(org)], "program")
+            for name, value in plan.values.items():
+                setattr(obj, name, value)
+            obj.organization = org
+            plan.obj = obj
+            self.planner.clean(obj, mapping.SERVICE_FIELDS, plan.where)
+        listed = {plan.values["hsds_id"] for plan in programs}
+        owners = [p.obj.pk for p in org_plans if p.complete_programs and p.obj.pk]
+        rows = column_pairs(Program, "organization_id", owners, "pk", "hsds_id")
+        return [pk for _org, pk, hsds_id in rows if hsds_id not in listed]

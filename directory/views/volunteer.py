@@ -1,0 +1,30 @@
+"""Volunteer opportunities: browse and filter them, and read one."""
+
+from django.shortcuts import get_object_or_404, render
+
+from directory import results
+from directory.filters import OpportunityFilter
+from directory.models import Opportunity
+
+
+def _visible():
+    return (
+        Opportunity.objects.visible()
+        .select_related("organization", "country")
+        .prefetch_related("issues", "skills")
+    )
+
+
+def opportunity_list(request):
+    filterset = OpportunityFilter(request.GET, queryset=_visible())
+    ctx = {"filter": filterset}
+    if not filterset.is_valid():
+        return render(request, "directory/opportunity_list.html", ctx, status=400)
+    ordered = filterset.qs.order_by("expires", "title", "pk").distinct()
+    ctx["page_obj"] = results.paginate(request, ordered)
+    return render(request, "directory/opportunity_list.html", ctx)
+
+
+def opportunity_detail(request, org_slug, slug):
+    opportunity = get_object_or_404(_visible(), organization__slug=org_slug, slug=slug)
+    return render(request, "directory/opportunity_detail.html", {"opportunity": opportunity})
