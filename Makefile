@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python manage.py
 # `make run` is for a developer's machine: DEBUG on unless the environment says otherwise.
 DEV := DEBUG=$${DEBUG:-true}
 
-.PHONY: run test install migrate seed lint format migrations-check lock bench clean
+.PHONY: run test install migrate seed lint format migrations-check lock bench clean serve backup restore
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,20 @@ run: seed
 
 test: install
 	$(BIN)/pytest
+
+# Production: gunicorn with the production settings (DEBUG off; the environment variables
+# in docs/deployment.md). Run `manage.py migrate` as its own deployment step.
+serve: install
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(BIN)/gunicorn --config config/gunicorn.py config.wsgi
+
+# BACKUP_DIR/<timestamp>.dump (PostgreSQL) or .sqlite3 (SQLite); restore with FILE=...
+backup: install
+	$(DEV) $(MANAGE) backup
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/<timestamp>.dump"; exit 2; }
+	$(DEV) $(MANAGE) restore "$(FILE)"
 
 lint: install
 	$(BIN)/ruff check .

@@ -5,6 +5,8 @@ a deployment's environment stops the process at start-up rather than misbehaving
 """
 
 import os
+import re
+from collections.abc import Iterable
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -46,3 +48,35 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+_RATE = re.compile(r"^(\d+)/(\d*)([smhd])$")
+_RATE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """`"60/m"` as (60 requests, 60 seconds); `"5/10m"` as (5, 600). ValueError otherwise."""
+    match = _RATE.match(rate.replace(" ", ""))
+    if not match or int(match[1]) < 1 or match[2] == "0":
+        raise ValueError(f"{rate!r} is not a rate like 60/m (requests per s, m, h or d)")
+    return int(match[1]), int(match[2] or 1) * _RATE_UNITS[match[3]]
+
+
+def env_rate(name: str, default: str) -> str:
+    """A request rate such as `60/m`, checked at start-up rather than on the first request."""
+    raw = os.environ.get(name)
+    value = default if raw is None or raw.strip() == "" else raw.strip()
+    try:
+        parse_rate(value)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name}: {error}") from None
+    return value
+
+
+def env_choice(name: str, default: str, choices: Iterable[str]) -> str:
+    raw = os.environ.get(name)
+    value = default if raw is None or raw.strip() == "" else raw.strip().lower()
+    if value not in choices:
+        allowed = ", ".join(sorted(choices))
+        raise ImproperlyConfigured(f"{name} must be one of {allowed}, not {raw!r}")
+    return value

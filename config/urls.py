@@ -1,10 +1,14 @@
-"""The site's URL map: the public directory and the curation admin."""
+"""The site's URL map: the public directory, the curation admin and the health probe."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from directory.views import health
+
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
     path("", include("directory.urls")),
 ]
 

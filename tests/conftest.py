@@ -14,12 +14,14 @@ def _plain_static_storage(settings):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Cached counts are keyed on the content version, which restarts with each test."""
-    from django.core.cache import cache
+    """Cached counts and pages are keyed on the content version, which restarts with each test."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for each in caches.all(initialized_only=False):
+        each.clear()
     yield
-    cache.clear()
+    for each in caches.all(initialized_only=True):
+        each.clear()
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ from directory import compare as comparison
 from directory import results
 from directory.filters import OrganizationFilter
 from directory.models import Opportunity, Organization
-from directory.ways_to_help import ways_to_help
 from directory.pagecache import cache_page_for_visitors
 from directory.ratelimit import ratelimit
+from directory.ways_to_help import ways_to_help
 
 
 def _is_search(request) -> bool:
