@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass, field
 
+from django.core.validators import slug_re
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
 from directory.models import Opportunity, Organization
 
@@ -15,29 +17,47 @@ class Selection:
     slugs: list[str]
     organizations: list[Organization] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    malformed: int = 0
 
     @property
     def ready(self) -> bool:
         return not self.errors and len(self.organizations) >= MIN_COMPARED
 
 
-def parse_slugs(values: list[str]) -> list[str]:
-    """Slugs from `?orgs=a,b` (or `?orgs=a&orgs=b`, as a form of checkboxes sends them)."""
-    slugs = []
+def split_slugs(values: list[str]) -> tuple[list[str], int]:
+    """Slugs from `?orgs=a,b` (or `?orgs=a&orgs=b`, as a form of checkboxes sends them),
+    and how many values were not slugs at all (never echoed back)."""
+    slugs, malformed = [], 0
     for value in values:
         for slug in value.split(","):
             slug = slug.strip().lower()
-            if slug and slug not in slugs:
+            if not slug or slug in slugs:
+                continue
+            if slug_re.fullmatch(slug) and len(slug) <= 200:
                 slugs.append(slug)
-    return slugs
+            else:
+                malformed += 1
+    return slugs, malformed
+
+
+def parse_slugs(values: list[str]) -> list[str]:
+    return split_slugs(values)[0]
 
 
 def select(query) -> Selection:
-    selection = Selection(parse_slugs(query.getlist("orgs")))
+    slugs, malformed = split_slugs(query.getlist("orgs"))
+    selection = Selection(slugs, malformed=malformed)
+    if malformed:
+        selection.errors.append(
+            _("Some of the organizations asked for are not valid names in a web address.")
+        )
     if len(selection.slugs) > MAX_COMPARED:
         selection.errors.append(
-            f"You can compare at most {MAX_COMPARED} organizations at once; "
-            f"you chose {len(selection.slugs)}. Remove some below."
+            _(
+                "You can compare at most %(most)d organizations at once; "
+                "you chose %(chosen)d. Remove some below."
+            )
+            % {"most": MAX_COMPARED, "chosen": len(selection.slugs)}
         )
         selection.slugs = selection.slugs[:MAX_COMPARED]
     found = (
@@ -49,7 +69,8 @@ def select(query) -> Selection:
     unknown = [slug for slug in selection.slugs if slug not in found]
     if unknown:
         selection.errors.append(
-            "These are not published organizations in the directory: " + ", ".join(unknown) + "."
+            _("These are not published organizations in the directory: %(slugs)s.")
+            % {"slugs": ", ".join(unknown)}
         )
     selection.organizations = [found[slug] for slug in selection.slugs if slug in found]
     return selection

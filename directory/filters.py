@@ -7,6 +7,7 @@ the view answers 400 with the form's message instead of guessing.
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from directory import facets, search
 from directory.cache import cached
@@ -42,23 +43,34 @@ class SearchFilter(django_filters.CharFilter):
     field_class = SearchField
 
 
+class LocalizedChoiceField(django_filters.fields.ModelChoiceField):
+    """Options named in the visitor's language (issues' and focus areas' Korean names)."""
+
+    def label_from_instance(self, obj) -> str:
+        return obj.localized("name")
+
+
+class LocalizedChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = LocalizedChoiceField
+
+
 class OrganizationFilter(django_filters.FilterSet):
     SORT_CHOICES = [
-        ("relevance", _("Best match")),
-        ("name", _("Name")),
-        ("verified", _("Recently verified")),
+        ("relevance", pgettext_lazy("sort", "Best match")),
+        ("name", pgettext_lazy("sort", "Name")),
+        ("verified", pgettext_lazy("sort", "Recently verified")),
     ]
     HELP_CHOICES = [("donate", _("Accepts donations")), ("volunteer", _("Takes volunteers"))]
 
     q = SearchFilter(label=_("Search"), method="filter_search")
-    issue = django_filters.ModelChoiceFilter(
+    issue = LocalizedChoiceFilter(
         label=_("Issue"),
         queryset=Issue.objects.all(),
         to_field_name="slug",
         method="filter_issue",
         empty_label=_("All issues"),
     )
-    focus = django_filters.ModelChoiceFilter(
+    focus = LocalizedChoiceFilter(
         label=_("Focus area"),
         queryset=FocusArea.objects.all(),
         to_field_name="slug",
@@ -130,7 +142,9 @@ class OrganizationFilter(django_filters.FilterSet):
         form = self.form
         for name in ("issue", "focus", "country"):
             field, facet = form.fields[name], counts[name]
-            field.label_from_instance = lambda obj, facet=facet: f"{obj} ({facet.get(obj.pk, 0)})"
+            field.label_from_instance = lambda obj, facet=facet, label=field.label_from_instance: (
+                f"{label(obj)} ({facet.get(obj.pk, 0)})"
+            )
         # The field adds its own "All types" choice back when its choices are set.
         form.fields["type"].choices = [
             (value, f"{label} ({counts['type'].get(value, 0)})")
@@ -156,7 +170,7 @@ class OrganizationFilter(django_filters.FilterSet):
 class OpportunityFilter(django_filters.FilterSet):
     """What `/volunteer/` accepts in its URL: issue, mode, country and skill."""
 
-    issue = django_filters.ModelChoiceFilter(
+    issue = LocalizedChoiceFilter(
         label=_("Issue"),
         queryset=Issue.objects.all(),
         to_field_name="slug",
@@ -168,7 +182,9 @@ class OpportunityFilter(django_filters.FilterSet):
     )
     country = django_filters.ModelChoiceFilter(
         label=_("Country"),
-        queryset=Country.objects.filter(opportunities__isnull=False).distinct(),
+        queryset=lambda request: Country.objects.filter(
+            pk__in=Opportunity.objects.visible().values("country")
+        ),
         to_field_name="code",
         empty_label=_("All countries"),
     )

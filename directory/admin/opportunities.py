@@ -4,6 +4,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from directory.admin.organizations import StatusRulesForm, limit_status_choices
+from directory.cache import bump_version
 from directory.models import Opportunity, Skill
 
 
@@ -38,9 +39,17 @@ class OpportunityAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # archive instead; the history keeps every version
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        bump_version()  # organization and issue pages list opportunities
+
 
 @admin.register(Skill)
 class SkillAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ("name",)}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        bump_version()

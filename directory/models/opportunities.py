@@ -75,7 +75,7 @@ class Opportunity(models.Model):
     history = HistoricalRecords(m2m_fields=[issues, skills])
 
     class Meta:
-        ordering = ["expires", "title"]
+        ordering = [models.F("expires").asc(nulls_last=True), "title"]
         verbose_name_plural = "opportunities"
         constraints = [
             models.UniqueConstraint(

@@ -1,12 +1,16 @@
-"""Formatting for the public templates: Markdown, highlighting, links that keep filters."""
+"""Formatting for the public templates: Markdown, highlighting, links that keep filters,
+Korean text and the same page in the other language."""
 
 from django import template
+from django.conf import settings
 from django.template.loader import get_template
+from django.urls import reverse, translate_url
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, override
 
 from directory import markdown, search, structured_data
 from directory.cache import cached
+from directory.ways_to_help import ways_to_help
 
 register = template.Library()
 
@@ -14,6 +18,39 @@ register = template.Library()
 @register.filter(name="markdown")
 def markdown_filter(text: str):
     return mark_safe(markdown.render(text))  # noqa: S308 - sanitised by nh3
+
+
+@register.filter
+def localized(obj, field: str) -> str:
+    """`obj`'s `field` in the active language (its Korean version on Korean pages, if any)."""
+    return obj.localized(field)
+
+
+@register.simple_tag(takes_context=True)
+def language_versions(context) -> list[dict]:
+    """This page in each language, query string kept: its code, name, address and whether
+    it is the one showing. A page with no other version (a 404) offers each home page."""
+    request = context.get("request")
+    if request is None:
+        return []
+    path = request.get_full_path()
+    current = get_language()
+    versions = []
+    for code, name in settings.LANGUAGES:
+        url = translate_url(path, code)
+        if url == path and code != current:
+            with override(code):
+                url = reverse("directory:home")
+        versions.append(
+            {
+                "code": code,
+                "name": name,
+                "url": url,
+                "absolute_url": request.build_absolute_uri(url),
+                "current": code == current,
+            }
+        )
+    return versions
 
 
 @register.simple_tag
@@ -62,3 +99,9 @@ def organization_card(context, org, query=None):
 def organization_jsonld(context, org):
     page_url = context["request"].build_absolute_uri(org.get_absolute_url())
     return structured_data.script(structured_data.organization_data(org, page_url))
+
+
+@register.filter(name="ways_to_help")
+def ways_to_help_filter(organization) -> list[dict]:
+    """The ways to help an organization, in the order the organization page shows them."""
+    return ways_to_help(organization)

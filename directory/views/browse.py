@@ -65,7 +65,8 @@ def issue_detail(request, slug):
         .order_by(F("last_verified").desc(nulls_last=True), "name")[:GIVE_TO_SHOWN],
         "opportunities": Opportunity.objects.visible()
         .filter(issues=issue)
-        .select_related("organization", "country")[:OPPORTUNITIES_SHOWN],
+        .select_related("organization", "country")
+        .order_by(F("expires").asc(nulls_last=True), "title")[:OPPORTUNITIES_SHOWN],
         "programs": Program.objects.filter(organization__in=published, issues=issue)
         .select_related("organization")
         .order_by("organization__name", "name")[:PROGRAMS_SHOWN],

@@ -1,5 +1,6 @@
 """Volunteer opportunities: browse and filter them, and read one."""
 
+from django.db.models import F
 from django.shortcuts import get_object_or_404, render
 
 from directory import results
@@ -20,7 +21,7 @@ def opportunity_list(request):
     ctx = {"filter": filterset}
     if not filterset.is_valid():
         return render(request, "directory/opportunity_list.html", ctx, status=400)
-    ordered = filterset.qs.order_by("expires", "title", "pk").distinct()
+    ordered = filterset.qs.order_by(F("expires").asc(nulls_last=True), "title", "pk").distinct()
     ctx["page_obj"] = results.paginate(request, ordered)
     return render(request, "directory/opportunity_list.html", ctx)
 
