@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from directory.models import LinkCheck, Organization
 
-FIELDS = ("website", "donate_url", "volunteer_url")
+FIELDS = ("website", "donate_url", "volunteer_url", "advocacy_url", "fundraising_url")
 USER_AGENT = "CausewayLinkChecker/1.0 (+https://github.com/causeway)"
 
 

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
@@ -58,7 +58,9 @@ class ProgramInline(admin.StackedInline):
     autocomplete_fields = ["issues", "focus_areas", "countries"]
     fields = [
         ("name", "slug"),
+        "name_ko",
         "summary",
+        "summary_ko",
         "description",
         ("issues", "focus_areas"),
         "countries",
@@ -83,13 +85,34 @@ class StatusRulesForm(ConflictCheckForm):
         # the form a historical instance whose status may be the one being restored.
         model = type(self.instance)._meta.concrete_model
         saved = model._default_manager.filter(pk=self.instance.pk).values_list("status", flat=True)
-        unchanged = self.instance.pk and status == saved.first()
-        if status in EDITOR_ONLY and not unchanged and not self.can_publish:
+        current = saved.first() if self.instance.pk else None
+        if status == current or self.can_publish:
+            return status
+        if status in EDITOR_ONLY:
             raise forms.ValidationError(
                 "Only editors can publish or archive a listing. Save it as draft, or send it "
                 "to review for an editor to publish."
             )
+        if current in EDITOR_ONLY:
+            raise forms.ValidationError(
+                "Only editors can take a published or archived listing back to draft or review."
+            )
         return status
+
+
+class ReindexAfterRevertMixin:
+    """simple-history's revert view saves without `save_related`, where the index is
+    refreshed; refresh it once a revert has gone through."""
+
+    def reindex(self, object_id) -> None:
+        raise NotImplementedError
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        with transaction.atomic():
+            response = super().history_form_view(request, object_id, version_id, extra_context)
+            if request.method == "POST" and response.status_code == 302:
+                self.reindex(object_id)
+        return response
 
 
 class OrganizationForm(StatusRulesForm):
@@ -102,7 +125,8 @@ def limit_status_choices(form, user, obj) -> None:
     """Offer curators only the statuses they may set (and the one the object has)."""
     form.can_publish = can_publish(user)
     if not form.can_publish and "status" in form.base_fields:
-        allowed = {Status.DRAFT, Status.REVIEW, obj.status if obj else Status.DRAFT}
+        current = obj.status if obj else Status.DRAFT
+        allowed = {current} if current in EDITOR_ONLY else {Status.DRAFT, Status.REVIEW}
         form.base_fields["status"].choices = [
             choice for choice in Status.choices if choice[0] in allowed
         ]
@@ -122,7 +146,7 @@ class BrokenLinksFilter(admin.SimpleListFilter):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class OrganizationAdmin(ReindexAfterRevertMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     form = OrganizationForm
     resource_classes = [OrganizationResource]
     list_display = [
@@ -146,7 +170,19 @@ class OrganizationAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     actions = ["publish", "send_to_review", "archive", "restore", "mark_verified_today"]
     date_hierarchy = "updated"
     fieldsets = [
-        (None, {"fields": [("name", "slug"), "alternate_name", "summary", "description"]}),
+        (
+            None,
+            {
+                "fields": [
+                    ("name", "slug"),
+                    "name_ko",
+                    "alternate_name",
+                    "summary",
+                    "summary_ko",
+                    "description",
+                ]
+            },
+        ),
         (_("Classification"), {"fields": ["org_type", "founded", "issues", "focus_areas"]}),
         (_("Where"), {"fields": ["headquarters", "countries"]}),
         (
@@ -195,24 +231,26 @@ class OrganizationAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         checks = list(obj.link_checks.all()) if obj and obj.pk else []
         if not checks:
             return "Not checked yet (python manage.py check_links)."
-        return format_html(
-            "<ul>{}</ul>",
-            format_html(
-                "".join(
-                    format_html(
-                        "<li>{}: {} — {} ({})</li>",
-                        check.field,
-                        check.url,
-                        "ok" if check.ok else f"BROKEN {check.status_code or check.error}",
-                        check.checked.date(),
-                    )
-                    for check in checks
+        items = format_html_join(
+            "",
+            "<li>{}: {} — {} ({})</li>",
+            (
+                (
+                    check.field,
+                    check.url,
+                    "ok" if check.ok else f"BROKEN {check.status_code or check.error}",
+                    check.checked.date(),
                 )
+                for check in checks
             ),
         )
+        return format_html("<ul>{}</ul>", items)
 
     def has_delete_permission(self, request, obj=None):
         return False  # retire a listing with the "archive" action instead
+
+    def reindex(self, object_id) -> None:
+        index.refresh_organizations([int(object_id)])
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -288,7 +326,7 @@ class ProgramForm(ConflictCheckForm):
 
 
 @admin.register(Program)
-class ProgramAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class ProgramAdmin(ReindexAfterRevertMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     form = ProgramForm
     resource_classes = [ProgramResource]
     list_display = ["name", "organization", "active"]
@@ -297,6 +335,10 @@ class ProgramAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     search_fields = ["name", "summary", "organization__name"]
     autocomplete_fields = ["organization", "issues", "focus_areas", "countries"]
     prepopulated_fields = {"slug": ("name",)}
+
+    def reindex(self, object_id) -> None:
+        programs = Program.objects.filter(pk=object_id)
+        index.refresh_organizations(programs.values_list("organization_id", flat=True))
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -5,6 +5,8 @@ apostrophe (OWASP's advice); the importer takes the apostrophe off again, so a r
 changes nothing.
 """
 
+from datetime import datetime
+
 from import_export import fields, resources, widgets
 
 from directory.models import Country, FocusArea, Issue, Organization, Program
@@ -13,16 +15,30 @@ from directory.search import index
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\x00")
 
 
+# A value that already starts with an apostrophe gets one more, so restoring is exact.
+NEEDS_PREFIX = (*FORMULA_STARTS, "'")
+# Spreadsheets and text-mode CSV readers may hand a carriage return back as a line feed.
+RESTORABLE = (*NEEDS_PREFIX, "\n")
+
+
 def neutralise(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and value.startswith(NEEDS_PREFIX):
         return "'" + value
     return value
 
 
 def restore(value):
-    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(RESTORABLE):
         return value[1:]
     return value
+
+
+class DateWidget(widgets.DateWidget):
+    """XLSX hands dates back as datetimes; compare and save them as dates."""
+
+    def clean(self, value, row=None, **kwargs):
+        value = super().clean(value, row, **kwargs)
+        return value.date() if isinstance(value, datetime) else value
 
 
 class SafeResource(resources.ModelResource):
@@ -59,13 +75,20 @@ class OrganizationResource(SafeResource):
         column_name="headquarters",
         widget=widgets.ForeignKeyWidget(Country, field="code"),
     )
+    description = fields.Field(
+        attribute="description", column_name="description", widget=widgets.CharWidget()
+    )
+    last_verified = fields.Field(
+        attribute="last_verified", column_name="last_verified", widget=DateWidget()
+    )
 
     class Meta:
         model = Organization
         import_id_fields = ["slug"]
         fields = [
             "slug", "name", "alternate_name", "summary", "description", "org_type", "founded",
-            "headquarters", "countries", "website", "donate_url", "volunteer_url", "email",
+            "headquarters", "countries", "website", "donate_url", "volunteer_url",
+            "advocacy_url", "fundraising_url", "email",
             "status", "last_verified", "issues", "focus_areas",
         ]  # fmt: skip
         skip_unchanged = True
@@ -76,11 +99,17 @@ class OrganizationResource(SafeResource):
     def before_import_row(self, row, **kwargs):
         super().before_import_row(row, **kwargs)
         user = kwargs.get("user")
-        editor = user is not None and user.has_perm("directory.publish_organization")
-        if row.get("status") in ("published", "archived") and not editor:
+        if user is not None and user.has_perm("directory.publish_organization"):
+            return
+        editor_only = ("published", "archived")
+        if row.get("status") in editor_only:
             raise ValueError(
                 "Only editors can import listings as published or archived; use draft or review."
             )
+        current = Organization.objects.filter(slug=row.get("slug")).values_list("status", flat=True)
+        current_status = current.first()
+        if current_status in editor_only and row.get("status", current_status) != current_status:
+            raise ValueError("Only editors can take a published or archived listing back.")
 
     def after_import(self, dataset, result, **kwargs):
         if not kwargs.get("dry_run"):
@@ -95,6 +124,9 @@ class ProgramResource(SafeResource):
     )
     issues = _slugs(Issue, "issues")
     focus_areas = _slugs(FocusArea, "focus_areas")
+    description = fields.Field(
+        attribute="description", column_name="description", widget=widgets.CharWidget()
+    )
 
     class Meta:
         model = Program

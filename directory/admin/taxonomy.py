@@ -5,6 +5,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from directory.admin.conflicts import ConflictCheckForm
+from directory.admin.organizations import ReindexAfterRevertMixin
 from directory.cache import bump_version
 from directory.models import Country, FocusArea, Issue, KeyFact, Source
 from directory.search import index
@@ -24,13 +25,16 @@ class KeyFactInline(admin.TabularInline):
 
 
 @admin.register(Issue)
-class IssueAdmin(SimpleHistoryAdmin):
+class IssueAdmin(ReindexAfterRevertMixin, SimpleHistoryAdmin):
     form = IssueForm
     list_display = ["name", "summary"]
     search_fields = ["name", "summary"]
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ["related"]
     inlines = [KeyFactInline]
+
+    def reindex(self, object_id) -> None:
+        index.refresh_issues([int(object_id)])
 
     def save_related(self, request, form, formsets, change):
         # Issues just unlinked still show this issue's name in their documents.
