@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python manage.py
 # `make run` is for a developer's machine: DEBUG on unless the environment says otherwise.
 DEV := DEBUG=$${DEBUG:-true}
 
-.PHONY: run test install migrate seed lint format migrations-check lock bench clean serve backup restore
+.PHONY: run test install migrate seed lint format migrations-check messages lock bench clean serve backup restore
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,13 @@ format: install
 
 migrations-check: install
 	$(DEV) $(MANAGE) makemigrations --check --dry-run
+
+# Refreshes locale/ko/LC_MESSAGES/django.po from the code and templates, then compiles
+# django.mo (commit both). Needs GNU gettext: apt-get install gettext.
+messages: install
+	$(DEV) $(MANAGE) makemessages --locale ko --add-location file \
+		--ignore 'tests/*' --ignore 'bench/*' --ignore 'docs/*' --ignore 'node_modules/*' --ignore 'staticfiles/*'
+	msgfmt --check --output-file locale/ko/LC_MESSAGES/django.mo locale/ko/LC_MESSAGES/django.po
 
 # Regenerates requirements.lock from pyproject.toml (needs uv: `pip install uv`).
 lock:

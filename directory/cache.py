@@ -5,6 +5,7 @@ a cached count is never served after the content it counted has changed.
 """
 
 import hashlib
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -17,12 +18,25 @@ T = TypeVar("T")
 TIMEOUT = 60 * 60
 
 
-def current_version(request=None) -> int:
-    """The content version; read once per request when the request is given."""
+# The version this process read last, and when (time.monotonic()); see `max_age`.
+_last_read: tuple[float, int] | None = None
+
+
+def current_version(request=None, *, max_age: float = 0) -> int:
+    """The content version; read once per request when the request is given.
+
+    A caller that accepts a version up to `max_age` seconds old (the page cache's lookup,
+    where the database round trip would cost more than serving the page) gets the one this
+    process read last; a change made by this process is seen at once regardless.
+    """
+    global _last_read
     memo = getattr(request, "_causeway_content_version", None)
     if memo is not None:
         return memo
+    if max_age and _last_read and time.monotonic() - _last_read[0] < max_age:
+        return _last_read[1]
     version = ContentVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
+    _last_read = (time.monotonic(), version)
     if request is not None:
         request._causeway_content_version = version
     return version
@@ -30,6 +44,8 @@ def current_version(request=None) -> int:
 
 def bump_version() -> None:
     """Mark public content as changed; call inside the transaction that changes it."""
+    global _last_read
+    _last_read = None
     updated = ContentVersion.objects.filter(pk=1).update(version=F("version") + 1)
     if not updated:
         ContentVersion.objects.get_or_create(pk=1, defaults={"version": 1})

@@ -5,6 +5,7 @@ screen readers as one to leave empty); a form that fills it is treated as spam.
 """
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from directory.models import Correction, Suggestion
 
@@ -14,7 +15,7 @@ HONEYPOT = "website_url"
 class HoneypotMixin(forms.Form):
     website_url = forms.CharField(
         required=False,
-        label="Leave this field empty",
+        label=_("Leave this field empty"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
@@ -27,14 +28,16 @@ class SuggestionForm(HoneypotMixin, forms.ModelForm):
         model = Suggestion
         fields = ["name", "website", "summary", "why", "contact_email"]
         labels = {
-            "name": "Organization's name",
-            "summary": "What does it do?",
-            "why": "Why should it be listed? (optional)",
-            "contact_email": "Your email (optional)",
+            "name": _("Organization's name"),
+            "website": _("Website"),
+            "summary": _("What does it do?"),
+            "why": _("Why should it be listed? (optional)"),
+            "contact_email": _("Your email (optional)"),
         }
         help_texts = {
-            "website": "Its official site, starting with https://",
-            "contact_email": "Only used if a curator has a question. Never shown or shared.",
+            "website": _("Its official site, starting with https://"),
+            "summary": _("What the organization does."),
+            "contact_email": _("Only used if a curator has a question. Never shown or shared."),
         }
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 4, "maxlength": 2000}),
@@ -47,11 +50,11 @@ class CorrectionForm(HoneypotMixin, forms.ModelForm):
         model = Correction
         fields = ["message", "source_url", "contact_email"]
         labels = {
-            "message": "What is wrong or out of date?",
-            "source_url": "Where can a curator confirm it? (optional)",
-            "contact_email": "Your email (optional)",
+            "message": _("What is wrong or out of date?"),
+            "source_url": _("Where can a curator confirm it? (optional)"),
+            "contact_email": _("Your email (optional)"),
         }
         help_texts = {
-            "contact_email": "Only used if a curator has a question. Never shown or shared.",
+            "contact_email": _("Only used if a curator has a question. Never shown or shared."),
         }
         widgets = {"message": forms.Textarea(attrs={"rows": 6, "maxlength": 4000})}

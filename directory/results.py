@@ -6,6 +6,7 @@ from django.core.paginator import EmptyPage, Paginator
 from django.db.models import F, QuerySet
 from django.http import Http404
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 
 from directory.models import Organization
 
@@ -91,9 +92,11 @@ def paginate(request, results, per_page: int | None = None):
     """The requested page; 400 for a malformed number, 404 past the last page."""
     raw = request.GET.get("page") or "1"
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
-        raise BadRequest(f"The page number must be a whole number from 1 to {MAX_PAGE}.")
+        raise BadRequest(
+            _("The page number must be a whole number from 1 to %(last)d.") % {"last": MAX_PAGE}
+        )
     paginator = CappedPaginator(results, per_page or settings.PAGE_SIZE, settings.COUNT_CAP)
     try:
         return paginator.page(int(raw))
     except EmptyPage:
-        raise Http404("There is no such page of results.") from None
+        raise Http404(_("There is no such page of results.")) from None

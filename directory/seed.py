@@ -92,6 +92,14 @@ def _pick(mapping: dict, where: str, keys: list[str], optional: tuple[str, ...] 
     return mapping
 
 
+def _korean(row: dict, where: str) -> dict:
+    """The row's optional Korean name and summary ("ko"), as the fields that hold them."""
+    if "ko" not in row:
+        return {}
+    _pick(row["ko"], f"{where} ko", ["name", "summary"])
+    return {"name_ko": row["ko"]["name"], "summary_ko": row["ko"]["summary"]}
+
+
 def _resolve(objects: dict, slugs: list[str], where: str) -> list:
     try:
         return [objects[slug] for slug in slugs]
@@ -120,15 +128,16 @@ def load(data: dict, *, update: bool = False) -> Stats:
 
     focus_areas = {}
     for row in data["focus_areas"]:
-        _pick(row, f"focus area {row.get('slug')}", ["slug", "name", "description"], ("ko",))
-        values = {"name": row["name"], "description": row["description"]}
+        where = f"focus area {row.get('slug')}"
+        _pick(row, where, ["slug", "name", "description"], ("ko",))
+        values = {"name": row["name"], "description": row["description"], **_korean(row, where)}
         focus_areas[row["slug"]], _ = loader.upsert(FocusArea, {"slug": row["slug"]}, values)
 
     issues, created_issues = {}, set()
     for row in data["issues"]:
         where = f"issue {row.get('slug')}"
         _pick(row, where, ["slug", "name", "summary", "brief", "related", "facts"], ("ko",))
-        values = {k: row[k] for k in ("name", "summary", "brief")}
+        values = {k: row[k] for k in ("name", "summary", "brief")} | _korean(row, where)
         issue, created = loader.upsert(Issue, {"slug": row["slug"]}, values)
         issues[row["slug"]] = issue
         if created:
@@ -184,12 +193,12 @@ PROGRAM_KEYS = [
 
 def _load_organization(loader, row, sources, issues, focus_areas) -> int:
     where = f"organization {row.get('slug')}"
-    _pick(row, where, ORG_KEYS)
+    _pick(row, where, ORG_KEYS, ("ko",))
     scalar = [
         "name", "alternate_name", "summary", "description", "org_type", "founded",
         "website", "donate_url", "volunteer_url", "email", "status",
     ]  # fmt: skip
-    values = {key: row[key] for key in scalar}
+    values = {key: row[key] for key in scalar} | _korean(row, where)
     values["headquarters"] = (
         _countries([row["headquarters"]], where)[0] if row["headquarters"] else None
     )
@@ -211,8 +220,9 @@ def _load_organization(loader, row, sources, issues, focus_areas) -> int:
         loader.upsert(OrganizationIdentifier, lookup, {"identifier_type": ident["identifier_type"]})
     for program in row["programs"]:
         pwhere = f"{where} program {program.get('slug')}"
-        _pick(program, pwhere, PROGRAM_KEYS)
+        _pick(program, pwhere, PROGRAM_KEYS, ("ko",))
         values = {k: program[k] for k in ("name", "summary", "description", "active", "url")}
+        values |= _korean(program, pwhere)
         m2m = {
             "issues": _resolve(issues, program["issues"], pwhere),
             "focus_areas": _resolve(focus_areas, program["focus_areas"], pwhere),

@@ -1,3 +1,10 @@
+"""The directory's URLs, every one named in the `directory` namespace.
+
+`pages` are the HTML pages, which config/urls.py serves in English at the root
+(`/organizations/`) and in Korean under `/ko/` (`/ko/organizations/`). `files` are for
+machines (feeds, sitemaps, robots.txt) and have one address whatever the language.
+"""
+
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
@@ -7,7 +14,7 @@ from directory.views import browse, compare, contributions, meta, organizations,
 
 app_name = "directory"
 
-urlpatterns = [
+pages = [
     path("", browse.home, name="home"),
     path("organizations/", organizations.organization_list, name="organization-list"),
     path(
@@ -32,6 +39,8 @@ urlpatterns = [
     path("focus-areas/", browse.focus_area_list, name="focus-area-list"),
     path("focus-areas/<slug:slug>/", browse.focus_area_detail, name="focus-area-detail"),
     path("search/", search.search, name="search"),
+    # JSON for the search boxes, in the language of the page that asks.
+    path("search/suggest/", search.suggest, name="search-suggest"),
     path("volunteer/", volunteer.opportunity_list, name="opportunity-list"),
     path(
         "organizations/<slug:org_slug>/opportunities/<slug:slug>/",
@@ -39,6 +48,9 @@ urlpatterns = [
         name="opportunity-detail",
     ),
     path("compare/", compare.compare, name="compare"),
+]
+
+files = [
     path("feeds/organizations/", OrganizationsFeed(), name="feed-organizations"),
     path("feeds/issues/<slug:slug>/", IssueFeed(), name="feed-issue"),
     path("robots.txt", meta.robots_txt, name="robots-txt"),

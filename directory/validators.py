@@ -4,13 +4,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 validate_http_url = URLValidator(schemes=["http", "https"])
 
 
 def validate_not_future_year(value: int) -> None:
     if value is not None and value > timezone.localdate().year:
-        raise ValidationError("A year cannot be in the future.", code="future_year")
+        raise ValidationError(_("A year cannot be in the future."), code="future_year")
 
 
 class HttpUrlField(models.URLField):

@@ -24,6 +24,16 @@ def _empty_cache():
         each.clear()
 
 
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A request to a /ko/ page leaves Korean active in the thread that served it (Django
+    activates a language per request and never resets it), so each test ends in English."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def admin_client(client, django_user_model):
     user = django_user_model.objects.create_superuser("admin", "admin@example.org", "pw")

@@ -1,13 +1,17 @@
 """Writes a checked plan in bulk: a few statements per thousand rows, history included.
 
-Run inside the caller's transaction. Relations are replaced only where the plan says the
-file listed them (a list, not None).
+Runs inside the caller's transaction. Organizations, programs, identifiers and terms go
+through `bulk_create`/`bulk_update`; their history rows are copied from the rows just
+written by one INSERT ... SELECT per batch, and many-to-many rows are inserted with
+`executemany`, because at a hundred thousand organizations building a model instance for
+each of those rows costs more than the import itself. Relations are replaced only where
+the plan says the file listed them (a list, not None).
 """
 
+from django.db import connection
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from directory.hsds.plan import CLEANED, Plan
+from directory.hsds.plan import CHUNK, CLEANED, LINKS, Plan
 from directory.models import FocusArea, Issue, Organization, OrganizationIdentifier, Program
 
 BATCH = 1000
@@ -17,19 +21,6 @@ UPDATED = {
     Program: sorted(CLEANED[Program] | {"active", "organization", "slug"}),
     OrganizationIdentifier: sorted(CLEANED[OrganizationIdentifier] | {"organization"}),
 }
-# (relation, the plan attribute listing its targets)
-LINKS = {
-    Organization: [
-        (Organization.issues, "issues"),
-        (Organization.focus_areas, "focus_areas"),
-        (Organization.countries, "countries"),
-    ],
-    Program: [
-        (Program.issues, "issues"),
-        (Program.focus_areas, "focus_areas"),
-        (Program.countries, "countries"),
-    ],
-}
 
 
 def _batches(items: list, size: int = BATCH):
@@ -37,61 +28,102 @@ def _batches(items: list, size: int = BATCH):
         yield items[start : start + size]
 
 
-def _save(model, objs: list, progress) -> None:
+def _record_history(model, pks: list[int], history_type: str) -> None:
+    """Copy the rows `pks` into the model's simple-history table, as one change each."""
+    history = model.history.model
+    tracked = {field.attname for field in history.tracked_fields}
+    values = {
+        "history_date": timezone.now(),
+        "history_change_reason": REASON,
+        "history_type": history_type,
+        "history_user_id": None,
+    }
+    fields = [f for f in history._meta.concrete_fields if f.attname != "history_id"]
+    params = [
+        f.get_db_prep_value(values[f.attname], connection)
+        for f in fields
+        if f.attname not in tracked
+    ]
+    quote = connection.ops.quote_name
+    copied = ", ".join(quote(f.column) if f.attname in tracked else "%s" for f in fields)
+    for batch in _batches(pks, CHUNK):
+        sql = (
+            f"INSERT INTO {quote(history._meta.db_table)}"  # noqa: S608 (names from _meta)
+            f" ({', '.join(quote(f.column) for f in fields)})"
+            f" SELECT {copied} FROM {quote(model._meta.db_table)}"
+            f" WHERE {quote(model._meta.pk.column)} IN ({', '.join(['%s'] * len(batch))})"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, *batch])
+
+
+def _save(model, objs: list, changed: set[int], progress) -> None:
+    """Create the new rows and update the changed ones, recording each in history."""
     new = [obj for obj in objs if obj.pk is None]
-    old = [obj for obj in objs if obj.pk is not None]
-    label = f"Writing {model._meta.verbose_name_plural}"
-    total = -(-len(objs) // BATCH)
+    old = [obj for obj in objs if obj.pk is not None and id(obj) in changed]
+    now = timezone.now()
     batches = [(True, batch) for batch in _batches(new)] + [(False, b) for b in _batches(old)]
-    for is_new, batch in progress(batches, desc=label, unit=" batches", total=total):
+    label = f"Writing {model._meta.verbose_name_plural}"
+    for is_new, batch in progress(batches, desc=label, unit=" batches"):
         if is_new:
-            bulk_create_with_history(batch, model, batch_size=BATCH, default_change_reason=REASON)
+            model.objects.bulk_create(batch, batch_size=BATCH)
         else:
             if model is Organization:
-                for obj in batch:  # bulk_update does not touch auto_now fields
-                    obj.updated = timezone.now()
-            bulk_update_with_history(
-                batch, model, UPDATED[model], batch_size=BATCH, default_change_reason=REASON
-            )
+                for obj in batch:  # bulk_update leaves auto_now fields alone
+                    obj.updated = now
+            model.objects.bulk_update(batch, UPDATED[model], batch_size=BATCH)
+        _record_history(model, [obj.pk for obj in batch], "+" if is_new else "~")
 
 
 def _delete(model, pks: list[int]) -> None:
-    for batch in _batches(sorted(pks)):
+    for batch in _batches(sorted(pks), CHUNK):
         model.objects.filter(pk__in=batch).delete()
 
 
 def _link(model, plans, existing: set[int]) -> None:
-    """Replace the many-to-many rows of the plans that list them."""
+    """Replace the many-to-many rows of the plans that list them (that list differs from
+    the directory's: `match` drops the lists that do not)."""
+    quote = connection.ops.quote_name
     for relation, attribute in LINKS[model]:
         through = relation.through
-        owner = relation.field.m2m_field_name() + "_id"
-        target = relation.field.m2m_reverse_field_name() + "_id"
+        owner = through._meta.get_field(relation.field.m2m_field_name()).column
+        target = through._meta.get_field(relation.field.m2m_reverse_field_name()).column
         listed = [plan for plan in plans if getattr(plan, attribute) is not None]
         stale = [plan.obj.pk for plan in listed if plan.obj.pk in existing]
-        for batch in _batches(stale):
+        for batch in _batches(stale, CHUNK):
             through.objects.filter(**{f"{owner}__in": batch}).delete()
         rows = [
-            through(**{owner: plan.obj.pk, target: getattr(item, "pk", item)})
+            (plan.obj.pk, getattr(item, "pk", item))
             for plan in listed
             for item in getattr(plan, attribute)
         ]
-        through.objects.bulk_create(rows, batch_size=5 * BATCH)
+        sql = (
+            f"INSERT INTO {quote(through._meta.db_table)}"  # noqa: S608 (names from _meta)
+            f" ({quote(owner)}, {quote(target)}) VALUES (%s, %s)"
+        )
+        with connection.cursor() as cursor:
+            for batch in _batches(rows, 20 * BATCH):
+                cursor.executemany(sql, batch)
 
 
 def write(plan: Plan, *, progress) -> tuple[list[int], list[int]]:
-    """Store the plan; returns the ids of the organizations and new issues it touched."""
+    """Store the plan; returns the ids of the organizations whose listing changed (their
+    search documents need rebuilding) and of the new issues."""
+    changed = plan.changed
+    orgs = [p.obj for p in plan.organizations]
+    programs = [p.obj for p in plan.programs]
+    dirty = {id(obj) for obj in orgs + programs if obj.pk is None or id(obj) in changed}
+    existing_orgs = {obj.pk for obj in orgs if obj.pk}
+    existing_programs = {obj.pk for obj in programs if obj.pk}
     for model in (Issue, FocusArea):
-        terms = [term for term in plan.terms if isinstance(term, model)]
-        bulk_create_with_history(terms, model, batch_size=BATCH, default_change_reason=REASON)
-    existing_orgs = {p.obj.pk for p in plan.organizations if p.obj.pk}
-    existing_programs = {p.obj.pk for p in plan.programs if p.obj.pk}
-    _save(Organization, [p.obj for p in plan.organizations], progress)
+        _save(model, [term for term in plan.terms if isinstance(term, model)], changed, progress)
+    _save(Organization, orgs, changed, progress)
     _delete(OrganizationIdentifier, plan.stale_identifiers)
     _delete(Program, plan.stale_programs)
-    _save(OrganizationIdentifier, plan.identifiers, progress)
-    _save(Program, [p.obj for p in plan.programs], progress)
+    _save(OrganizationIdentifier, plan.identifiers, changed, progress)
+    _save(Program, programs, changed, progress)
     _link(Organization, plan.organizations, existing_orgs)
     _link(Program, plan.programs, existing_programs)
-    org_ids = {p.obj.pk for p in plan.organizations}
-    org_ids |= {p.obj.organization_id for p in plan.programs} | plan.touched
+    org_ids = {obj.pk for obj in orgs if id(obj) in dirty}
+    org_ids |= {obj.organization_id for obj in programs if id(obj) in dirty} | plan.touched
     return sorted(org_ids), [term.pk for term in plan.terms if isinstance(term, Issue)]

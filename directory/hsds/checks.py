@@ -11,15 +11,18 @@ from collections import Counter
 from django.core.exceptions import ValidationError
 
 from directory.hsds import mapping
+from directory.hsds.csv_package import Origins
 from directory.hsds.mapping import Reader
 from directory.hsds.match import Resolver, Terms
 from directory.hsds.plan import CLEANED, OrgPlan, Plan, Problem, ProgramPlan, as_uuid
-from directory.hsds.taxonomies import HELP_FIELD_BY_TERM
+from directory.hsds.taxonomies import help_field_by_term
 from directory.models import Country, Issue
 
 
 class Planner:
-    def __init__(self, *, publish: bool, origins: dict[int, str], progress):
+    """Turns a file's documents into a Plan, collecting every problem on the way."""
+
+    def __init__(self, *, publish: bool, origins: Origins, progress):
         self.publish = publish
         self.origins = origins
         self.progress = progress
@@ -30,6 +33,9 @@ class Planner:
         self.codes = set(names)
         self.codes_by_name = {name.casefold(): code for code, name in names.items()}
         self.terms = Terms(self)
+        self._not_cleaned = {
+            model: {f.name for f in model._meta.fields} - names for model, names in CLEANED.items()
+        }
         self.ignored: Counter = Counter()
 
     # Bookkeeping
@@ -46,9 +52,8 @@ class Planner:
     def clean(self, obj, fields: dict[str, str], where: str, overrides=None) -> None:
         """Run the model's field validators; report in HSDS terms, at `overrides` for
         fields that came from elsewhere (a link from an attribute)."""
-        cleaned = CLEANED[type(obj)]
         try:
-            obj.clean_fields(exclude=[f.name for f in obj._meta.fields if f.name not in cleaned])
+            obj.clean_fields(exclude=self._not_cleaned[type(obj)])
         except ValidationError as error:
             for name, messages in error.message_dict.items():
                 at, hsds_field = (overrides or {}).get(name, (where, fields.get(name, name)))
@@ -68,7 +73,7 @@ class Planner:
             return []
         items = []
         for number, item in enumerate(value):
-            at = self.origins.get(id(item), f"{where}.{key}[{number}]")
+            at = self.origins.get(item, f"{where}.{key}[{number}]")
             if isinstance(item, dict):
                 items.append((item, at))
             else:
@@ -90,12 +95,11 @@ class Planner:
         ]
         programs = [p for org in org_plans for p in org.programs]
         for doc, where in services:
-            reader = Reader(doc)
             owner = doc.get("organization") if isinstance(doc.get("organization"), dict) else {}
             org_id = as_uuid(doc.get("organization_id") or owner.get("id"))
             if org_id is None:
                 self.report(where, "organization_id", "Enter the id of an organization.")
-            programs.append(self.service(doc, where, org_id, reader))
+            programs.append(self.service(doc, where, org_id))
         return Resolver(self).resolve(org_plans, programs)
 
     def organization(self, doc: dict, where: str, covered: set[str]) -> OrgPlan:
@@ -110,20 +114,21 @@ class Planner:
             plan.countries = []
             for item, at in self.items(doc, "locations", where):
                 found = mapping.location_country(item)
-                if found and self.known_country(found[0], at, found[2]):
-                    code, is_headquarters, _field = found
-                    if is_headquarters:
-                        plan.headquarters = code
-                    elif code not in plan.countries:
-                        plan.countries.append(code)
+                if found is None or not self.known_country(found[0], at, found[2]):
+                    continue
+                code, is_headquarters, _source = found
+                if is_headquarters:
+                    plan.headquarters = code
+                elif code not in plan.countries:
+                    plan.countries.append(code)
         if "attributes" in doc:
             plan.issues, plan.focus_areas, plan.links = self.attributes(doc, where)
         plan.complete_programs = "services" in doc
         for item, at in self.items(doc, "services", where):
-            plan.programs.append(self.service(item, at, org_id, Reader(item)))
+            plan.programs.append(self.service(item, at, org_id))
         for item, at in self.items(doc, "programs", where):
             if str(item.get("id", "")).lower() not in covered:
-                plan.programs.append(self.service(item, at, org_id, Reader(item), program=True))
+                plan.programs.append(self.service(item, at, org_id, program=True))
         return plan
 
     def identifiers(self, doc: dict, where: str) -> list[tuple[dict, str]]:
@@ -140,7 +145,9 @@ class Planner:
             identifiers.append((values, at))
         return identifiers
 
-    def service(self, doc, where, org_id, reader: Reader, *, program=False) -> ProgramPlan:
+    def service(self, doc: dict, where: str, org_id, *, program=False) -> ProgramPlan:
+        """A program from an HSDS service, or from an HSDS program no service carries."""
+        reader = Reader(doc)
         plan = ProgramPlan(mapping.service_fields(reader, hsds_program=program), where, org_id)
         self.report_all(where, reader.problems)
         self.unique("service", plan.values["hsds_id"], where)
@@ -168,10 +175,10 @@ class Planner:
         for item, at in self.items(doc, "attributes", where):
             term = item.get("taxonomy_term") if isinstance(item.get("taxonomy_term"), dict) else {}
             term_id = as_uuid(item.get("taxonomy_term_id") or term.get("id"))
-            if term_id in HELP_FIELD_BY_TERM:
-                links[HELP_FIELD_BY_TERM[term_id]] = (str(item.get("value") or ""), at)
+            if term_id in help_field_by_term():
+                links[help_field_by_term()[term_id]] = (str(item.get("value") or ""), at)
                 continue
-            obj = self.terms.resolve(term_id, term, self.origins.get(id(term), at))
+            obj = self.terms.resolve(term_id, term, self.origins.get(term, at))
             chosen = issues if isinstance(obj, Issue) else focus_areas
             if obj is not None and obj not in chosen:
                 chosen.append(obj)

@@ -210,13 +210,30 @@ def _read_files(opens: dict[str, Callable]) -> dict[str, list[dict]]:
     return tables
 
 
+class Origins:
+    """Where each row came from ("services.csv row 4"), looked up by the row itself.
+
+    Rows are held here, so no other object can take the identity of a discarded one.
+    """
+
+    def __init__(self):
+        self._rows: dict[int, tuple[dict, str]] = {}
+
+    def add(self, row: dict, where: str) -> None:
+        self._rows[id(row)] = (row, where)
+
+    def get(self, obj, default: str) -> str:
+        row, where = self._rows.get(id(obj), (None, default))
+        return where if row is obj else default
+
+
 def _key(value) -> str:
     return str(value).strip().lower() if value not in (None, "") else ""
 
 
 class _Nester:
     def __init__(self, tables: dict[str, list[dict]], prefix: str, start: int):
-        self.origins: dict[int, str] = {}
+        self.origins = Origins()
         self.problems: list[tuple[str, str, str]] = []
         self.rows = {name: self._rows(name, raw, prefix, start) for name, raw in tables.items()}
 
@@ -225,7 +242,7 @@ class _Nester:
         for number, cells in enumerate(raw, start=start):
             # An empty cell is an absent field, as in JSON; None keys are cells past the header.
             row = {k: v for k, v in cells.items() if k is not None and v not in ("", None)}
-            self.origins[id(row)] = f"{prefix}{name} row {number}"
+            self.origins.add(row, f"{prefix}{name} row {number}")
             rows.append(row)
         return rows
 
@@ -242,14 +259,14 @@ class _Nester:
                 parent[key].append(row)
             elif required:
                 message = f"No organization with id “{row.get(column, '')}” in organizations.csv."
-                self.problems.append((self.origins[id(row)], column, message))
+                self.problems.append((self.origins.get(row, name), column, message))
 
 
 def nest(tables: dict[str, list[dict]], *, prefix: str = "", start: int = 2):
     """Nested organizations from a package's tables.
 
-    Returns the organizations, where each row came from (by `id()` of its dict), and the
-    rows that name an organization the package does not hold. Rows pointing at anything
+    Returns the organizations, the Origins of every row, and the rows that name an
+    organization the package does not hold. Rows pointing at anything
     else Causeway does not import (a location of another organization, an attribute of a
     phone) are ignored.
     """

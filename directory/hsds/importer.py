@@ -17,12 +17,13 @@ Data Causeway has no place for (contacts, phones, schedules, other taxonomies...
 ignored.
 """
 
+import gc
 import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from directory.hsds import bulk, csv_package
 from directory.hsds.checks import Planner
@@ -45,9 +46,10 @@ class ImportFailed(Exception):
 class Source:
     """What a file holds: organizations and standalone services, each with where it is."""
 
+    name: str
     organizations: list[tuple[dict, str]]
     services: list[tuple[dict, str]]
-    origins: dict[int, str]
+    origins: csv_package.Origins
     problems: list[Problem]
     terms: list[tuple[dict, str]] = field(default_factory=list)
     ignored: Counter = field(default_factory=Counter)
@@ -59,9 +61,22 @@ def _no_progress(iterable, **_kwargs):
 
 def import_path(path, *, publish=False, dry_run=False, progress=_no_progress) -> Result:
     """Check and (unless `dry_run`) write the file at `path`; raises ImportFailed."""
-    source = read(Path(path))
-    if len(source.organizations) <= REBUILD_THRESHOLD:
-        progress = _no_progress
+    # An import allocates millions of objects that live until it ends and makes almost no
+    # reference cycles: the cyclic collector's repeated passes over them cost a quarter of
+    # a large import's time, so it rests until the import is over.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        source = read(Path(path))
+        if len(source.organizations) <= REBUILD_THRESHOLD:
+            progress = _no_progress
+        return _import(source, publish=publish, dry_run=dry_run, progress=progress)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _import(source: Source, *, publish, dry_run, progress) -> Result:
     planner = Planner(publish=publish, origins=source.origins, progress=progress)
     plan = planner.plan(source.organizations, source.services, source.terms)
     problems = source.problems + planner.problems
@@ -70,24 +85,32 @@ def import_path(path, *, publish=False, dry_run=False, progress=_no_progress) ->
     counts = plan.counts()
     counts.ignored.update(source.ignored)
     counts.ignored.update(planner.ignored)
-    if not dry_run:
+    if dry_run:
+        return counts
+    try:
         with transaction.atomic():
             org_ids, issue_ids = bulk.write(plan, progress=progress)
             if len(org_ids) > REBUILD_THRESHOLD:
                 index.rebuild()
-            else:
+            elif org_ids or issue_ids:
                 index.refresh_issues(issue_ids)
                 index.refresh_organizations(org_ids)
+    except IntegrityError as error:
+        # Someone took a slug or an identifier between the checks and the writes.
+        message = f"The directory changed during the import ({error}); run it again."
+        raise ImportFailed([Problem(source.name, "", message)]) from None
     return counts
 
 
 def read(path: Path) -> Source:
+    """The documents a file holds, each with where it is; raises ImportFailed when the
+    file cannot be read at all."""
     name = path.name
     if not path.exists():
         raise ImportFailed([Problem(name, "", "No such file or folder.")])
     try:
         if path.is_dir() or _looks_like_zip(path):
-            return _from_tables(csv_package.read(path), prefix="", start=2)
+            return _from_tables(name, csv_package.read(path), prefix="", start=2)
         data = json.loads(path.read_bytes().decode("utf-8-sig"))
     except csv_package.PackageError as error:
         raise ImportFailed([Problem(name, "", str(error))]) from None
@@ -98,7 +121,7 @@ def read(path: Path) -> Source:
     if isinstance(data, dict) and data and all(str(key).endswith(".csv") for key in data):
         if not all(isinstance(rows, list) for rows in data.values()):
             raise ImportFailed([Problem(name, "", "Each table must be a list of rows.")])
-        return _from_tables(data, prefix=f"{name}: ", start=1)
+        return _from_tables(name, data, prefix=f"{name}: ", start=1)
     if isinstance(data, dict) and "contents" in data:
         items, label = data["contents"], f"{name} $.contents"
     elif isinstance(data, list):
@@ -115,10 +138,11 @@ def _looks_like_zip(path: Path) -> bool:
         return path.suffix.lower() == ".zip" or file.read(4) == b"PK\x03\x04"
 
 
-def _from_tables(tables: dict, *, prefix: str, start: int) -> Source:
+def _from_tables(name: str, tables: dict, *, prefix: str, start: int) -> Source:
     orgs, origins, orphans = csv_package.nest(tables, prefix=prefix, start=start)
     problems = [Problem(*orphan) for orphan in orphans]
-    return Source([(org, origins[id(org)]) for org in orgs], [], origins, problems)
+    located = [(org, origins.get(org, name)) for org in orgs]
+    return Source(name, located, [], origins, problems)
 
 
 # HSDS objects carry no type: these keys tell the others apart from organizations.
@@ -157,7 +181,7 @@ def _from_documents(items: list, name: str, label: str | None) -> Source:
         if isinstance(org, dict) and str(org.get("id")) not in known:
             known.add(str(org.get("id")))
             orgs.append((org, f"{where}.organization"))
-    source = Source(orgs, services, {}, problems, found.pop("terms"))
+    source = Source(name, orgs, services, csv_package.Origins(), problems, found.pop("terms"))
     # Causeway's taxonomies are its own; a location means something only within an
     # organization (its country).
     source.ignored.update(

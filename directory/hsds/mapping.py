@@ -10,9 +10,10 @@ is mapped in one place:
   (`extent_type` "text", `extent` the ISO 3166-1 code).
 - Headquarters and countries of operation -> organization `locations`, with the ISO code
   as `external_identifier`; the headquarters is the location named "Headquarters".
-- Issues, focus areas, and the donate and volunteer links -> `attributes` pointing at
-  terms of three Causeway taxonomies. HSDS 3.0 has no field for such links (`funding`
-  holds only a free-text `source`), so a link is the `value` of a "ways to help" attribute.
+- Issues, focus areas, and the ways to help (donate, volunteer, advocacy, fundraising
+  links) -> `attributes` pointing at terms of three Causeway taxonomies. HSDS 3.0 has no
+  field for such links (`funding` holds only a free-text `source`), so a link is the
+  `value` of a "ways to help" attribute.
 
 Objects Causeway does not store (taxonomies, locations, service areas, attributes) get ids
 derived from the ids of what they describe (see `taxonomies`), so exporting the same data
@@ -28,12 +29,13 @@ from django.utils.text import slugify
 
 from directory.hsds.taxonomies import (
     FOCUS_AREAS,
-    HELP_TERMS,
+    HELP_FIELDS,
     ISSUES,
     WAYS_TO_HELP,
     Taxonomy,
     derived_id,
     focus_area_term,
+    help_terms,
     issue_term,
 )
 from directory.models import Organization
@@ -88,7 +90,7 @@ def _legal_statuses() -> dict[str, str]:
 def _attributes(link_id: str, entity: str, issues, focus_areas, links=()) -> list[dict]:
     pairs = [(ISSUES, issue_term(issue), "") for issue in issues]
     pairs += [(FOCUS_AREAS, focus_area_term(area), "") for area in focus_areas]
-    pairs += [(WAYS_TO_HELP, HELP_TERMS[field], url) for field, url in links if url]
+    pairs += [(WAYS_TO_HELP, help_terms()[field], url) for field, url in links if url]
     attributes = [
         _with_optional(
             {
@@ -140,7 +142,7 @@ def organization(org) -> dict:
         )
         for ident in org.identifiers.all()
     ]
-    links = [("donate_url", org.donate_url), ("volunteer_url", org.volunteer_url)]
+    links = [(field, getattr(org, field)) for field in HELP_FIELDS]
     doc = {
         "id": org_id,
         "name": org.name,
@@ -295,13 +297,14 @@ def identifier_fields(reader: Reader) -> dict:
 
 
 def term_fields(reader: Reader, taxonomy: Taxonomy) -> dict:
-    """An Issue or a FocusArea from a taxonomy term (an issue needs a summary: its name)."""
+    """An Issue or a FocusArea from a taxonomy term. An issue needs a one-line summary:
+    the start of the description, else the name."""
     name = reader.text("name", required=True)
     values = {"hsds_id": reader.id(), "name": name}
     values["slug"] = slugify(reader.text("code") or name)[:100]
     description = reader.text("description")
     if taxonomy is ISSUES:
-        return values | {"summary": description or name}
+        return values | {"summary": split_text(description, summary_required=True)[0] or name}
     return values | {"description": description}
 
 

@@ -10,14 +10,17 @@ from collections import defaultdict
 
 from directory.hsds import mapping
 from directory.hsds.mapping import Reader
-from directory.hsds.plan import Plan, by_hsds_id, column_pairs, unique_slug
-from directory.hsds.taxonomies import FOCUS_AREAS, ISSUES, taxonomy_of
+from directory.hsds.plan import LINKS, Plan, by_hsds_id, column_pairs, unique_slug
+from directory.hsds.taxonomies import FOCUS_AREAS, HELP_FIELDS, ISSUES, taxonomy_of
 from directory.models import FocusArea, Issue, Organization, OrganizationIdentifier, Program
 
 TERM_MODELS = {ISSUES: Issue, FOCUS_AREAS: FocusArea}
 
 
 class Terms:
+    """The directory's issues and focus areas by HSDS term id, name and slug, and the new
+    ones a file brings."""
+
     def __init__(self, planner):
         self.planner = planner
         self.by_id: dict = {}
@@ -50,19 +53,25 @@ class Terms:
             obj = model(**values)
             self.planner.clean(obj, mapping.TERM_FIELDS, where)
             self.new.append(obj)
-        self._add(term_id or values["hsds_id"], obj)
+        if term_id or values["hsds_id"]:
+            self._add(term_id or values["hsds_id"], obj)
         return obj
 
 
 class Resolver:
+    """Gives each plan its model instance, existing or new, and validates it."""
+
     def __init__(self, planner):
         self.planner = planner
         self.touched: set[int] = set()
+        self.changed: set[int] = set()
 
     def resolve(self, org_plans, programs) -> Plan:
         orgs = self.organizations(org_plans, [p.org_id for p in programs])
         identifiers, stale_identifiers = self.identifiers(org_plans)
         stale_programs = self.programs(programs, orgs, org_plans)
+        self.drop_unchanged_links(Organization, org_plans)
+        self.drop_unchanged_links(Program, programs)
         return Plan(
             org_plans,
             programs,
@@ -71,7 +80,33 @@ class Resolver:
             stale_programs,
             stale_identifiers,
             self.touched,
+            self.changed,
         )
+
+    def assign(self, obj, fields: dict) -> None:
+        """Set `fields` on an existing row, noting whether that changes it."""
+        if any(getattr(obj, name) != value for name, value in fields.items()):
+            self.changed.add(id(obj))
+        for name, value in fields.items():
+            setattr(obj, name, value)
+
+    def drop_unchanged_links(self, model, plans) -> None:
+        """Forget the relation lists of existing rows that match what the directory has,
+        so a second import of the same file writes nothing."""
+        for relation, attribute in LINKS[model]:
+            through = relation.through
+            owner = through._meta.get_field(relation.field.m2m_field_name()).attname
+            target = through._meta.get_field(relation.field.m2m_reverse_field_name()).attname
+            listed = {p.obj.pk: p for p in plans if p.obj.pk and getattr(p, attribute) is not None}
+            current = defaultdict(set)
+            for owner_pk, target_pk in column_pairs(through, owner, listed, target):
+                current[owner_pk].add(target_pk)
+            for pk, plan in listed.items():
+                wanted = {getattr(item, "pk", item) for item in getattr(plan, attribute)}
+                if wanted == current[pk]:
+                    setattr(plan, attribute, None)
+                else:
+                    self.changed.add(id(plan.obj))
 
     def organizations(self, org_plans, other_ids) -> dict:
         """Set each plan's Organization, existing or new; returns them all by HSDS id,
@@ -83,23 +118,22 @@ class Resolver:
         status = Status.PUBLISHED if self.planner.publish else Status.REVIEW
         for plan in org_plans:
             hsds_id = plan.values["hsds_id"]
-            obj = orgs.get(hsds_id)
-            if obj is None:
-                obj = Organization(status=status)
-                fallback = f"organization-{hsds_id.hex[:8]}" if hsds_id else "organization"
-                obj.slug = unique_slug(plan.values["name"], taken, fallback)
-            elif self.planner.publish:
-                obj.status = Status.PUBLISHED
-            for name, value in plan.values.items():
-                setattr(obj, name, value)
-            overrides = {}
+            fields, overrides = dict(plan.values), {}
             if plan.links is not None:
-                for name in ("donate_url", "volunteer_url"):
-                    url, where = plan.links.get(name, ("", plan.where))
-                    setattr(obj, name, url)
+                for name in HELP_FIELDS:
+                    fields[name], where = plan.links.get(name, ("", plan.where))
                     overrides[name] = (where, "value")
             if plan.countries is not None:
-                obj.headquarters_id = plan.headquarters
+                fields["headquarters_id"] = plan.headquarters
+            obj = orgs.get(hsds_id)
+            if obj is None:
+                fallback = f"organization-{hsds_id.hex[:8]}" if hsds_id else "organization"
+                slug = unique_slug(plan.values["name"], taken, fallback)
+                obj = Organization(status=status, slug=slug, **fields)
+            else:
+                if self.planner.publish:
+                    fields["status"] = Status.PUBLISHED
+                self.assign(obj, fields)
             plan.obj = obj
             self.planner.clean(obj, mapping.ORGANIZATION_FIELDS, plan.where, overrides)
             if hsds_id:
@@ -114,15 +148,17 @@ class Resolver:
             obj = existing.get(values["hsds_id"]) or OrganizationIdentifier()
             if obj.pk and obj.organization_id != plan.obj.pk:
                 self.touched.add(obj.organization_id)
-            for name, value in values.items():
-                setattr(obj, name, value)
+                self.changed.add(id(obj))
+            self.assign(obj, values)
             obj.organization = plan.obj
             self.planner.clean(obj, mapping.IDENTIFIER_FIELDS, where)
             identifiers.append(obj)
         listed = {values["hsds_id"] for _p, values, _w in wanted}
         owners = [p.obj.pk for p in org_plans if p.identifiers is not None and p.obj.pk]
         rows = column_pairs(OrganizationIdentifier, "organization_id", owners, "pk", "hsds_id")
-        return identifiers, [pk for _org, pk, hsds_id in rows if hsds_id not in listed]
+        stale = [(org, pk) for org, pk, hsds_id in rows if hsds_id not in listed]
+        self.touched |= {org for org, _pk in stale}
+        return identifiers, [pk for _org, pk in stale]
 
     def programs(self, programs, orgs: dict, org_plans) -> list[int]:
         """Set each plan's Program; returns the pks of programs the file no longer lists."""
@@ -139,17 +175,21 @@ class Resolver:
                     self.planner.report(plan.where, "organization_id", message)
                 org = Organization()
             obj = existing.get(plan.values["hsds_id"])
-            if obj is None or org.pk is None or obj.organization_id != org.pk:
-                if obj is not None:
+            if obj is None:
+                slug = unique_slug(plan.values["name"], slugs[id(org)], "program")
+                obj = Program(organization=org, slug=slug, **plan.values)
+            else:
+                if org.pk is None or obj.organization_id != org.pk:  # moved to another
                     self.touched.add(obj.organization_id)
-                obj = obj or Program()
-                obj.slug = unique_slug(plan.values["name"], slugs[id(org)], "program")
-            for name, value in plan.values.items():
-                setattr(obj, name, value)
-            obj.organization = org
+                    self.changed.add(id(obj))
+                    obj.slug = unique_slug(plan.values["name"], slugs[id(org)], "program")
+                self.assign(obj, plan.values)
+                obj.organization = org
             plan.obj = obj
             self.planner.clean(obj, mapping.SERVICE_FIELDS, plan.where)
         listed = {plan.values["hsds_id"] for plan in programs}
         owners = [p.obj.pk for p in org_plans if p.complete_programs and p.obj.pk]
         rows = column_pairs(Program, "organization_id", owners, "pk", "hsds_id")
-        return [pk for _org, pk, hsds_id in rows if hsds_id not in listed]
+        stale = [(org, pk) for org, pk, hsds_id in rows if hsds_id not in listed]
+        self.touched |= {org for org, _pk in stale}
+        return [pk for _org, pk in stale]

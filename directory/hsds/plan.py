@@ -7,34 +7,49 @@ lookups both stages share: rows by HSDS id, in chunks, and unique slugs.
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.utils.text import slugify
 
+from directory.hsds.taxonomies import HELP_FIELDS
 from directory.models import FocusArea, Issue, Organization, OrganizationIdentifier, Program
 
-CHUNK = 5000  # ids per IN (...) query, well under SQLite's limit on variables
+CHUNK = 900  # ids per IN (...): under the 999 variables older SQLite builds allow
 CLEANED = {
     Organization: {
         "name", "alternate_name", "summary", "description", "email", "website", "founded",
-        "org_type", "donate_url", "volunteer_url",
+        "org_type", *HELP_FIELDS,
     },
     Program: {"name", "summary", "description", "url"},
     OrganizationIdentifier: {"identifier_scheme", "identifier_type", "identifier"},
     Issue: {"name", "slug", "summary"},
     FocusArea: {"name", "slug", "description"},
 }  # fmt: skip
+LINKS = {  # many-to-many relation -> the plan attribute listing its targets
+    Organization: [
+        (Organization.issues, "issues"),
+        (Organization.focus_areas, "focus_areas"),
+        (Organization.countries, "countries"),
+    ],
+    Program: [
+        (Program.issues, "issues"),
+        (Program.focus_areas, "focus_areas"),
+        (Program.countries, "countries"),
+    ],
+}
 
 
 @dataclass(frozen=True)
 class Problem:
+    """Something wrong in a file: where (file and row, or JSON path), which HSDS field."""
+
     where: str
     field: str
     message: str
 
     def __str__(self) -> str:
-        return f"{self.where}, {self.field}: {self.message}" if self.field else (
-            f"{self.where}: {self.message}"
-        )  # fmt: skip
+        place = f"{self.where}, {self.field}" if self.field else self.where
+        return f"{place}: {self.message}"
 
 
 @dataclass
@@ -42,6 +57,7 @@ class Result:
     created: Counter = field(default_factory=Counter)
     updated: Counter = field(default_factory=Counter)
     deleted: Counter = field(default_factory=Counter)
+    unchanged: Counter = field(default_factory=Counter)
     ignored: Counter = field(default_factory=Counter)
 
 
@@ -62,7 +78,7 @@ class OrgPlan:
     where: str
     issues: list | None = None  # None: leave as they are
     focus_areas: list | None = None
-    links: dict | None = None  # donate_url / volunteer_url -> (url, where)
+    links: dict | None = None  # a ways-to-help field -> (url, where)
     countries: list[str] | None = None
     headquarters: str | None = None
     identifiers: list[tuple[dict, str]] | None = None
@@ -79,13 +95,17 @@ class Plan:
     terms: list[Issue | FocusArea]
     stale_programs: list[int]
     stale_identifiers: list[int]
-    touched: set[int]  # organizations that lose a program or identifier to another
+    touched: set[int]  # organizations that lose a program or identifier
+    changed: set[int]  # id() of the existing rows the file changes
 
     def counts(self) -> Result:
         result = Result()
         objects = [p.obj for p in self.organizations] + [p.obj for p in self.programs]
         for obj in [*objects, *self.identifiers, *self.terms]:
-            bucket = result.created if obj.pk is None else result.updated
+            if obj.pk is None:
+                bucket = result.created
+            else:
+                bucket = result.updated if id(obj) in self.changed else result.unchanged
             bucket[obj._meta.verbose_name_plural] += 1
         result.deleted["programs"] = len(self.stale_programs)
         result.deleted["organization identifiers"] = len(self.stale_identifiers)
@@ -93,14 +113,21 @@ class Plan:
 
 
 def as_uuid(value) -> uuid.UUID | None:
+    return _parse_uuid(str(value))
+
+
+@lru_cache(maxsize=10_000)  # the same few term ids recur in every attribute
+def _parse_uuid(text: str) -> uuid.UUID | None:
     try:
-        return uuid.UUID(str(value))
+        return uuid.UUID(text)
     except ValueError:
         return None
 
 
 def by_hsds_id(model, ids) -> dict:
-    ids = sorted({i for i in ids if i is not None})
+    ids = list({i for i in ids if i is not None})
+    if not ids or not model.objects.exists():
+        return {}
     found = {}
     for start in range(0, len(ids), CHUNK):
         chunk = model.objects.filter(hsds_id__in=ids[start : start + CHUNK])

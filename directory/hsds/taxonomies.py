@@ -2,14 +2,20 @@
 does not store.
 
 Issues and focus areas are the terms of "Causeway issues" and "Causeway focus areas"
-(each term's id is the model's `hsds_id`). "Causeway ways to help" has two fixed terms,
-Donate and Volunteer, whose attributes carry the link as their value. Taxonomy ids and
-the ids of locations, service areas and attributes are uuid5 values of a fixed
-namespace: the same data always gets the same ids, on every export.
+(each term's id is the model's `hsds_id`). "Causeway ways to help" has one fixed term per
+way in `directory.ways_to_help` (Donate, Volunteer, ...); an attribute with that term
+carries the organization's link as its value. Taxonomy ids and the ids of terms,
+locations, service areas and attributes Causeway does not store are uuid5 values of a
+fixed namespace: the same data always gets the same ids, on every export.
 """
 
 import uuid
 from dataclasses import dataclass
+from functools import cache
+
+from django.utils import translation
+
+from directory.ways_to_help import WAYS
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://causeway.org/hsds")
 
@@ -70,19 +76,30 @@ def focus_area_term(area) -> dict:
     return make_term(FOCUS_AREAS, area.hsds_id, area.slug, area.name, area.description)
 
 
-HELP_TERMS = {
-    "donate_url": make_term(
-        WAYS_TO_HELP, derived_id("term", "donate"), "donate", "Donate", "Where to give money."
-    ),
-    "volunteer_url": make_term(
-        WAYS_TO_HELP,
-        derived_id("term", "volunteer"),
-        "volunteer",
-        "Volunteer",
-        "Where to offer time.",
-    ),
-}
-HELP_FIELD_BY_TERM = {uuid.UUID(term["id"]): field for field, term in HELP_TERMS.items()}
+HELP_FIELDS = [way.field for way in WAYS]
+
+
+@cache
+def help_terms() -> dict[str, dict]:
+    """The "ways to help" term of each link field, in English whatever the request's
+    language: an export is the same document for everyone."""
+    with translation.override("en"):
+        return {
+            way.field: make_term(
+                WAYS_TO_HELP,
+                derived_id("term", code),
+                code,
+                str(way.label),
+                str(way.explanation),
+            )
+            for way in WAYS
+            for code in [way.field.removesuffix("_url")]
+        }
+
+
+@cache
+def help_field_by_term() -> dict[uuid.UUID, str]:
+    return {uuid.UUID(term["id"]): field for field, term in help_terms().items()}
 
 
 def taxonomy_of(term: dict) -> Taxonomy | None:

@@ -1,8 +1,10 @@
-"""Shared pieces of the models: link and year rules the database enforces as constraints."""
+"""Shared pieces of the models: link and year rules the database enforces as constraints,
+and Korean text shown in place of English on Korean pages."""
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 
 MIN_YEAR = 1800
 MAX_YEAR = 2100
@@ -27,3 +29,26 @@ def _year_check(field: str, *, nullable: bool = True) -> models.CheckConstraint:
 
 
 year_validators = [MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)]
+
+
+KOREAN_HELP = "Korean; shown on /ko/ pages, English when empty."
+
+
+def korean_field(verbose_name: str, max_length: int) -> models.CharField:
+    return models.CharField(verbose_name, max_length=max_length, blank=True, help_text=KOREAN_HELP)
+
+
+class Localized:
+    """A model with Korean versions of some of its text (`name_ko` for `name`, ...)."""
+
+    # Each English field with a Korean version, and the field holding it.
+    KOREAN_FIELDS = {"name": "name_ko", "summary": "summary_ko"}
+
+    def localized(self, field: str) -> str:
+        """The field in the active language: its Korean version on Korean pages when a
+        curator has written one, else the English text."""
+        if translation.get_language() == "ko" and field in self.KOREAN_FIELDS:
+            korean = getattr(self, self.KOREAN_FIELDS[field])
+            if korean:
+                return korean
+        return getattr(self, field)

@@ -15,7 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from directory.models.base import _http_url_check, _year_check, year_validators
+from directory.models.base import (
+    Localized,
+    _http_url_check,
+    _year_check,
+    korean_field,
+    year_validators,
+)
 from directory.models.taxonomy import Country, FocusArea, Issue, Source
 from directory.validators import HttpUrlField, validate_not_future_year
 
@@ -84,7 +90,7 @@ class OrganizationQuerySet(models.QuerySet):
         return self.exclude(**{field: ""})
 
 
-class Organization(models.Model):
+class Organization(Localized, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         REVIEW = "review", _("In review")
@@ -101,11 +107,13 @@ class Organization(models.Model):
         OTHER = "other", _("Other")
 
     name = models.CharField(max_length=200)
+    name_ko = korean_field("Korean name", 200)
     slug = models.SlugField(max_length=200, unique=True)
     alternate_name = models.CharField(
         max_length=200, blank=True, help_text="Another name or acronym, e.g. 'LiNK'."
     )
     summary = models.CharField(max_length=300, help_text="One line, shown in lists and search.")
+    summary_ko = korean_field("Korean summary", 300)
     description = models.TextField(blank=True, help_text="Markdown. Shown publicly.")
     org_type = models.CharField(
         "type", max_length=20, choices=OrgType.choices, default=OrgType.NONPROFIT
@@ -252,13 +260,15 @@ class OrganizationIdentifier(models.Model):
         return f"{self.identifier_scheme} {self.identifier}"
 
 
-class Program(models.Model):
+class Program(Localized, models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="programs"
     )
     name = models.CharField(max_length=200)
+    name_ko = korean_field("Korean name", 200)
     slug = models.SlugField(max_length=200)
     summary = models.CharField(max_length=300, blank=True)
+    summary_ko = korean_field("Korean summary", 300)
     description = models.TextField(blank=True, help_text="Markdown. Shown publicly.")
     focus_areas = models.ManyToManyField(FocusArea, blank=True, related_name="programs")
     issues = models.ManyToManyField(Issue, blank=True, related_name="programs")

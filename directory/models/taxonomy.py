@@ -9,7 +9,13 @@ from django.urls import reverse
 from django_countries import countries as country_names
 from simple_history.models import HistoricalRecords
 
-from directory.models.base import _http_url_check, _year_check, year_validators
+from directory.models.base import (
+    Localized,
+    _http_url_check,
+    _year_check,
+    korean_field,
+    year_validators,
+)
 from directory.validators import HttpUrlField, validate_not_future_year
 
 
@@ -78,12 +84,17 @@ class Source(models.Model):
         return f"{self.publisher}, {self.title} ({self.year or 'n.d.'})"
 
 
-class FocusArea(models.Model):
+class FocusArea(Localized, models.Model):
     """How an organization works: rescue, resettlement, advocacy, research..."""
 
+    # A focus area's description is short: its Korean version is a summary.
+    KOREAN_FIELDS = {"name": "name_ko", "description": "summary_ko"}
+
     name = models.CharField(max_length=100, unique=True)
+    name_ko = korean_field("Korean name", 100)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True, help_text="Shown publicly on the focus area page.")
+    summary_ko = korean_field("Korean summary", 300)
     hsds_id = models.UUIDField(
         "HSDS id",
         default=uuid.uuid4,
@@ -104,12 +115,14 @@ class FocusArea(models.Model):
         return reverse("directory:focus-area-detail", args=[self.slug])
 
 
-class Issue(models.Model):
+class Issue(Localized, models.Model):
     """A cause that organizations address, with a brief and key facts."""
 
     name = models.CharField(max_length=120, unique=True)
+    name_ko = korean_field("Korean name", 120)
     slug = models.SlugField(max_length=120, unique=True)
     summary = models.CharField(max_length=300, help_text="One line, shown in lists.")
+    summary_ko = korean_field("Korean summary", 300)
     brief = models.TextField(blank=True, help_text="Markdown. Shown publicly on the issue page.")
     related = models.ManyToManyField("self", blank=True, symmetrical=True)
     hsds_id = models.UUIDField(

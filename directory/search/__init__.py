@@ -57,7 +57,8 @@ def _fragment(parsed: ParsedQuery) -> str | None:
 def find(parsed: ParsedQuery, kinds, limit: int | None = None) -> Outcome:
     """Ranked ids of public objects of each kind matching the query, best first."""
     limit = min(limit or settings.SEARCH_MAX_RESULTS, settings.SEARCH_MAX_RESULTS)
-    outcome = Outcome(parsed, *_ranked(parsed, kinds, limit))
+    ids, capped = _ranked(parsed, kinds, limit)
+    outcome = Outcome(parsed, ids, capped=capped)
     if outcome.total:
         return outcome
     fragment = _fragment(parsed)

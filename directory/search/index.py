@@ -67,10 +67,11 @@ def _document(kind, object_id, owner_id, name, summary, related, body) -> Search
 
 
 def _names_by(through, owner_field: str, name_path: str, owner_ids) -> dict[int, list[str]]:
+    """The names (English, and Korean where there is one) of what each owner links to."""
     names: dict[int, list[str]] = defaultdict(list)
     rows = through.objects.filter(**{f"{owner_field}__in": owner_ids})
-    for owner_id, name in rows.values_list(owner_field, name_path):
-        names[owner_id].append(name)
+    for owner_id, name, korean in rows.values_list(owner_field, name_path, f"{name_path}_ko"):
+        names[owner_id] += [name, korean] if korean else [name]
     return names
 
 
@@ -79,7 +80,9 @@ def _organization_documents(org_ids: list[int]) -> list[SearchDocument]:
     orgs = (
         Organization.objects.published()
         .filter(pk__in=org_ids)
-        .values_list("pk", "name", "alternate_name", "summary", "description")
+        .values_list(
+            "pk", "name", "alternate_name", "name_ko", "summary", "summary_ko", "description"
+        )
     )
     orgs = list(orgs)
     ids = [row[0] for row in orgs]
@@ -89,41 +92,49 @@ def _organization_documents(org_ids: list[int]) -> list[SearchDocument]:
     )
     programs: dict[int, list[tuple]] = defaultdict(list)
     for row in Program.objects.filter(organization_id__in=ids).values_list(
-        "pk", "organization_id", "name", "summary", "description"
-    ):
-        programs[row[1]].append(row)
-    program_ids = [row[0] for rows in programs.values() for row in rows]
+        "pk", "organization_id", "name", "name_ko", "summary", "summary_ko", "description",
+        named=True,
+    ):  # fmt: skip
+        programs[row.organization_id].append(row)
+    program_ids = [row.pk for rows in programs.values() for row in rows]
     prog_issues = _names_by(Program.issues.through, "program_id", "issue__name", program_ids)
     prog_focus = _names_by(
         Program.focus_areas.through, "program_id", "focusarea__name", program_ids
     )
 
+    # Korean names and summaries sit beside the English ones, so either language finds them.
     documents = []
-    for org_id, name, alternate_name, summary, description in orgs:
+    for org_id, name, alternate_name, name_ko, summary, summary_ko, description in orgs:
         own = programs.get(org_id, [])
-        issues = org_issues[org_id] + [n for p in own for n in prog_issues[p[0]]]
-        focus = org_focus[org_id] + [n for p in own for n in prog_focus[p[0]]]
+        issues = org_issues[org_id] + [n for p in own for n in prog_issues[p.pk]]
+        focus = org_focus[org_id] + [n for p in own for n in prog_focus[p.pk]]
+        program_names = [n for p in own for n in (p.name, p.name_ko) if n]
         documents.append(
             _document(
                 Kind.ORGANIZATION,
                 org_id,
                 org_id,
-                _join(name, alternate_name),
-                summary,
-                _join(_names(p[2] for p in own), _names(issues), _names(focus)),
-                _join(description, *(_join(p[3], p[4]) for p in own)),
+                _join(name, alternate_name, name_ko),
+                _join(summary, summary_ko),
+                _join(_names(program_names), _names(issues), _names(focus)),
+                _join(description, *(_join(p.summary, p.summary_ko, p.description) for p in own)),
             )
         )
-        for program_id, _org, program_name, program_summary, program_description in own:
+        for program in own:
             documents.append(
                 _document(
                     Kind.PROGRAM,
-                    program_id,
+                    program.pk,
                     org_id,
-                    program_name,
-                    program_summary,
-                    _join(name, _names(prog_issues[program_id]), _names(prog_focus[program_id])),
-                    program_description,
+                    _join(program.name, program.name_ko),
+                    _join(program.summary, program.summary_ko),
+                    _join(
+                        name,
+                        name_ko,
+                        _names(prog_issues[program.pk]),
+                        _names(prog_focus[program.pk]),
+                    ),
+                    program.description,
                 )
             )
     return documents
@@ -131,7 +142,7 @@ def _organization_documents(org_ids: list[int]) -> list[SearchDocument]:
 
 def _issue_documents(issue_ids=None) -> list[SearchDocument]:
     issues = Issue.objects.all() if issue_ids is None else Issue.objects.filter(pk__in=issue_ids)
-    issues = list(issues.values_list("pk", "name", "summary", "brief"))
+    issues = list(issues.values_list("pk", "name", "name_ko", "summary", "summary_ko", "brief"))
     ids = [row[0] for row in issues]
     related = _names_by(Issue.related.through, "from_issue_id", "to_issue__name", ids)
     facts: dict[int, list[str]] = defaultdict(list)
@@ -141,9 +152,15 @@ def _issue_documents(issue_ids=None) -> list[SearchDocument]:
         facts[issue_id].append(statement)
     return [
         _document(
-            Kind.ISSUE, pk, None, name, summary, _names(related[pk]), _join(brief, *facts[pk])
+            Kind.ISSUE,
+            pk,
+            None,
+            _join(name, name_ko),
+            _join(summary, summary_ko),
+            _names(related[pk]),
+            _join(brief, *facts[pk]),
         )
-        for pk, name, summary, brief in issues
+        for pk, name, name_ko, summary, summary_ko, brief in issues
     ]
 
 

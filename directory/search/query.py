@@ -10,6 +10,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
 
@@ -95,10 +97,11 @@ def _words(text: str) -> tuple[str, ...]:
 def parse(raw: str) -> ParsedQuery:
     """Parse a visitor's query; raise InvalidQuery with a readable message if it is unusable."""
     if "\x00" in raw:
-        raise InvalidQuery("The search contains a null character. Please retype it.")
+        raise InvalidQuery(_("The search contains a null character. Please retype it."))
     if len(raw) > MAX_QUERY_LENGTH:
         raise InvalidQuery(
-            f"Searches are limited to {MAX_QUERY_LENGTH} characters; yours has {len(raw)}."
+            _("Searches are limited to %(limit)d characters; yours has %(length)d.")
+            % {"limit": MAX_QUERY_LENGTH, "length": len(raw)}
         )
     text = unicodedata.normalize("NFKC", raw)
     groups: list[list[Item]] = []
@@ -128,12 +131,16 @@ def parse(raw: str) -> ParsedQuery:
         pending_or = False
     if not groups:
         if excluded:
-            raise InvalidQuery("Add at least one word to search for, not only words to exclude.")
+            raise InvalidQuery(_("Add at least one word to search for, not only words to exclude."))
         if _words(text):
-            raise InvalidQuery("Those words are too common to search for. Add a more specific one.")
-        raise InvalidQuery("Type a word or a name to search for.")
+            raise InvalidQuery(
+                _("Those words are too common to search for. Add a more specific one.")
+            )
+        raise InvalidQuery(_("Type a word or a name to search for."))
     if sum(len(group) for group in groups) + len(excluded) > MAX_TERMS:
-        raise InvalidQuery(f"Searches are limited to {MAX_TERMS} words or phrases.")
+        raise InvalidQuery(
+            _("Searches are limited to %(limit)d words or phrases.") % {"limit": MAX_TERMS}
+        )
     return ParsedQuery(
         raw=raw, groups=tuple(tuple(group) for group in groups), excluded=tuple(excluded)
     )

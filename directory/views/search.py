@@ -1,6 +1,10 @@
-"""One search over organizations, programs and issues, grouped by kind."""
+"""One search over organizations, programs and issues, grouped by kind; and the suggestions
+that the search boxes offer as a visitor types."""
 
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from directory import search as engine
 from directory.models import Issue, Organization, Program, SearchDocument
@@ -8,7 +12,16 @@ from directory.pagecache import cache_page_for_visitors
 from directory.ratelimit import ratelimit
 
 PER_KIND = 10
+SUGGESTIONS = 8
+# Issues are few and broad: a couple among the suggestions, the rest organizations.
+SUGGESTED_ISSUES = 2
 Kind = SearchDocument.Kind
+# Each kind's heading on the results page, and what it says when none match.
+GROUP_TEXT = {
+    Kind.ORGANIZATION: (gettext_lazy("Organizations"), gettext_lazy("No organizations match.")),
+    Kind.PROGRAM: (gettext_lazy("Programs"), gettext_lazy("No programs match.")),
+    Kind.ISSUE: (gettext_lazy("Issues"), gettext_lazy("No issues match.")),
+}
 
 
 def _in_rank_order(queryset, ids):
@@ -41,6 +54,8 @@ def search(request):
             {
                 "kind": kind,
                 "label": Kind(kind).label,
+                "heading": GROUP_TEXT[kind][0],
+                "empty": GROUP_TEXT[kind][1],
                 "total": len(ids),
                 "capped": kind in outcome.capped,
                 "results": _in_rank_order(queryset, ids[:PER_KIND]),
@@ -50,3 +65,33 @@ def search(request):
     ctx["outcome"] = outcome
     ctx["total"] = outcome.total
     return render(request, "directory/search.html", ctx)
+
+
+@ratelimit("search")
+@cache_page_for_visitors
+def suggest(request):
+    """`/search/suggest/?q=`: up to 8 organizations and issues to jump to, as JSON."""
+    text = request.GET.get("q", "").strip()
+    if not text:
+        return JsonResponse({"error": _("Type something to search for.")}, status=400)
+    try:
+        query = engine.parse(text)
+    except engine.InvalidQuery as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    outcome = engine.find(query, [Kind.ORGANIZATION, Kind.ISSUE], limit=SUGGESTIONS)
+    issues = _in_rank_order(Issue.objects.all(), outcome.ids[Kind.ISSUE][:SUGGESTED_ISSUES])
+    organizations = _in_rank_order(
+        Organization.objects.published(),
+        outcome.ids[Kind.ORGANIZATION][: SUGGESTIONS - len(issues)],
+    )
+    suggestions = [
+        {
+            "label": obj.localized("name"),
+            "url": obj.get_absolute_url(),
+            "kind": kind,
+            "kind_label": kind.label,
+        }
+        for kind, objects in ((Kind.ORGANIZATION, organizations), (Kind.ISSUE, issues))
+        for obj in objects
+    ]
+    return JsonResponse({"suggestions": suggestions})

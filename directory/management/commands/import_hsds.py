@@ -58,8 +58,9 @@ class Command(BaseCommand):
         for verb, past, counts in changes:
             label = f"Would {verb}" if dry_run else past
             self.stdout.write(f"{label}: {_summary(counts)}.")
-        if any(result.ignored.values()):
-            self.stdout.write(f"Ignored: {_summary(result.ignored)}.")
+        for label, counts in (("Unchanged", result.unchanged), ("Ignored", result.ignored)):
+            if any(counts.values()):
+                self.stdout.write(f"{label}: {_summary(counts)}.")
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
         else:

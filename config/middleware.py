@@ -1,0 +1,68 @@
+"""Request ids, the access log and the security headers Django does not set itself."""
+
+import logging
+import re
+import time
+import uuid
+
+from django.conf import settings
+
+from config.logging import request_id
+
+access_log = logging.getLogger("causeway.access")
+# An id from the proxy in front is kept when it is plainly an id, so one request can be
+# followed across the load balancer and the app; anything else is replaced.
+_INCOMING_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{7,99}")
+
+
+class RequestIdMiddleware:
+    """Gives each request an id for its log lines and the X-Request-ID response header,
+    and writes one access-log line: method, path (never the query string), status, time."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        rid = incoming if _INCOMING_ID.fullmatch(incoming) else uuid.uuid4().hex
+        token = request_id.set(rid)
+        request.request_id = rid
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = rid
+            if settings.ACCESS_LOG:
+                access_log.info(
+                    "%s %s %s",
+                    request.method,
+                    request.path,
+                    response.status_code,
+                    extra={
+                        "method": request.method,
+                        "path": request.path,
+                        "status": response.status_code,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    },
+                )
+            return response
+        finally:
+            request_id.reset(token)
+
+
+class SecurityHeadersMiddleware:
+    """Cross-Origin-Resource-Policy and Permissions-Policy on every page.
+
+    It sits below WhiteNoise, so static files go without CORP and a CDN on another origin
+    can serve them.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault(
+            "Cross-Origin-Resource-Policy", settings.CROSS_ORIGIN_RESOURCE_POLICY
+        )
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response

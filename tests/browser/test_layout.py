@@ -1,0 +1,75 @@
+"""Page weight, layouts from 320 px up, and the screenshots in docs/screenshots/."""
+
+import gzip
+import re
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.browser.support import (
+    PAGE_BUDGET,
+    SCREENSHOTS,
+    korean_urls,
+    needs_browser,
+    page_paths,
+)
+
+pytestmark = [pytest.mark.browser, needs_browser]
+
+ASSET = re.compile(r'<(?:link rel="stylesheet" href|script src)="([^"]+)"')
+
+
+def fetch(url: str) -> bytes:
+    try:
+        return urllib.request.urlopen(url).read()  # noqa: S310 - the test's own server
+    except urllib.error.HTTPError as error:  # 400 and 404 pages are pages too
+        return error.read()
+
+
+def test_every_page_type_weighs_at_most_50_kb_compressed(site):
+    weights = {}
+    for language in ["en", "ko"] if korean_urls() else ["en"]:
+        for name, path in page_paths(language, site.opportunity).items():
+            html = fetch(site.url(path))
+            assets = [fetch(site.url(asset)) for asset in ASSET.findall(html.decode())]
+            compressed = [len(gzip.compress(body, compresslevel=6)) for body in [html, *assets]]
+            weights[f"{language}:{name}"] = sum(compressed)
+
+    too_heavy = {name: weight for name, weight in weights.items() if weight > PAGE_BUDGET}
+    assert too_heavy == {}, weights
+
+
+def test_no_page_type_scrolls_sideways_at_320_px(site, browser):
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    wide = {}
+    for name, path in page_paths("en", site.opportunity).items():
+        page.goto(site.url(path))
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > 320:
+            wide[name] = width
+    context.close()
+    assert wide == {}
+
+
+SHOTS = ["home", "list", "organization", "issue", "volunteer", "compare"]
+# Width, height of the window, and how much of the page's top the picture shows.
+WIDTHS = {"desktop": (1280, 900, 1000), "mobile": (375, 812, 1600)}
+
+
+@pytest.mark.parametrize("device", WIDTHS)
+def test_screenshots_of_the_main_pages(site, browser, device):
+    width, height, shown = WIDTHS[device]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    paths = page_paths("en", site.opportunity)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for name in SHOTS:
+        page.goto(site.url(paths[name]))
+        target = SCREENSHOTS / f"{name}-{device}.png"
+        tall = min(page.evaluate("() => document.documentElement.scrollHeight"), shown)
+        clip = {"x": 0, "y": 0, "width": width, "height": tall}
+        page.screenshot(path=str(target), full_page=True, clip=clip)
+        assert target.stat().st_size < 300 * 1024, f"{target.name} is over 300 KB"
+    context.close()
