@@ -250,7 +250,7 @@ def main() -> None:
     parser.add_argument("--page-seconds", type=int, default=20, help="each per-page run")
     parser.add_argument("--only", choices=["load", "cold", "faults"], action="append")
     # The fault runs restart these: on a shared machine, point them at a cluster and a
-    # Redis of the benchmark's own (see docs/bench-production.md).
+    # Redis of the benchmark's own (see docs/benchmarks.md).
     parser.add_argument("--pg-port", type=int, default=5432)
     parser.add_argument("--pg-cluster", default="main")
     parser.add_argument("--redis-port", type=int, default=6379)
