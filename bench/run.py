@@ -27,9 +27,11 @@ def percentile(samples: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
-def timed(call, repeat: int) -> list[float]:
+def timed(call, repeat: int, before=None) -> list[float]:
     samples = []
     for _ in range(repeat):
+        if before:
+            before()
         started = time.perf_counter()
         call()
         samples.append((time.perf_counter() - started) * 1000)
@@ -54,9 +56,14 @@ def main() -> None:
     os.environ.setdefault("SECRET_KEY", "benchmark-only")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # Server time of the page itself: no whole-page cache, no rate limit, no access log.
+    os.environ.setdefault("PAGE_CACHE_SECONDS", "0")
+    os.environ.setdefault("RATE_LIMIT_SEARCH", "1000000/s")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
 
     django.setup()
+    from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -107,6 +114,19 @@ def main() -> None:
         for name, urls in pages.items():
             samples = [s for url in urls for s in timed(lambda u=url: client.get(u), args.repeat)]
             print(row(name, samples))
+            if "?q=" in urls[0]:
+                # The same queries with the cache emptied before each one (then refilled by
+                # the plain list): no card of the results has been rendered before.
+                def fresh():
+                    cache.clear()
+                    client.get("/organizations/")
+
+                samples = [
+                    s
+                    for url in urls
+                    for s in timed(lambda u=url: client.get(u), args.repeat, fresh)
+                ]
+                print(row(f"{name}, cache emptied first", samples))
 
     if args.skip_naive:
         return

@@ -170,7 +170,7 @@ PAGE_SIZE = env_int("PAGE_SIZE", 20, minimum=1)
 # The most results one search returns, ranks and counts.
 SEARCH_MAX_RESULTS = env_int("SEARCH_MAX_RESULTS", 1000, minimum=10)
 # How many matches a query ranks (plus up to SEARCH_MAX_RESULTS matches in names).
-SEARCH_CANDIDATES = env_int("SEARCH_CANDIDATES", 5000, minimum=100)
+SEARCH_CANDIDATES = env_int("SEARCH_CANDIDATES", 2000, minimum=100)
 # Lists count at most this many results ("more than 10,000") and page no further.
 COUNT_CAP = env_int("COUNT_CAP", 10_000, minimum=100)
 
@@ -331,6 +331,10 @@ for _address in CURATOR_EMAILS:
         validate_email(_address)
     except ValidationError:
         raise ImproperlyConfigured(f"CURATOR_EMAILS: {_address!r} is not an address") from None
+# The site's public address, for links in those emails (they carry the path alone without it).
+SITE_URL = env_str("SITE_URL").rstrip("/")
+if SITE_URL and not SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"SITE_URL must start with https:// or http://, not {SITE_URL!r}")
 
 # ---------------------------------------------------------------------------------------
 # Database: connection timeout, read replicas, backups

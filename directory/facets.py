@@ -3,11 +3,18 @@
 An organization counts under an issue (or focus area, or country) when it names it
 directly or through any of its programs, the same rule the filters apply. Each facet is
 one grouped query, whatever the number of results.
+
+A search's results are a bounded list of ids (at most SEARCH_MAX_RESULTS): their counts
+are read from the facet values their search documents store, in one query (`counts_of`).
 """
+
+from collections import Counter
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count
+
+from directory.models import SearchDocument
 
 _PAIRS = {
     "issue": """
@@ -70,3 +77,26 @@ def all_counts(organizations) -> dict[str, dict]:
         "country": country_counts(organizations),
         "type": type_counts(organizations),
     }
+
+
+_FACET_KEYS = {"issue": int, "focus": int, "country": str, "type": str}
+
+
+def counts_of(ids, known: dict[int, str] | None = None) -> dict[str, dict]:
+    """The counts of these published organizations, from the facet values of their search
+    documents: those `known` already (a search returns them with its results), the rest
+    read in one query."""
+    known = known or {}
+    values = [known[pk] for pk in ids if pk in known]
+    missing = [pk for pk in ids if pk not in known]
+    if missing:
+        documents = SearchDocument.objects.filter(
+            kind=SearchDocument.Kind.ORGANIZATION, object_id__in=missing
+        )
+        values += documents.values_list("facets", flat=True)
+    tokens = Counter(token for text in values for token in text.split())
+    counts: dict[str, dict] = {facet: {} for facet in _FACET_KEYS}
+    for token, n in tokens.items():
+        facet, _, value = token.partition(":")
+        counts[facet][_FACET_KEYS[facet](value)] = n
+    return counts

@@ -6,6 +6,7 @@ the view answers 400 with the form's message instead of guessing.
 
 import django_filters
 from django import forms
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -132,10 +133,23 @@ class OrganizationFilter(django_filters.FilterSet):
     def filter_sort(self, queryset, name, value):
         return queryset  # applied in `sort_key`, once every filter has run
 
+    @cached_property
+    def matching_ids(self) -> set[int]:
+        """The ids of a search's results that pass the other filters (a bounded set)."""
+        queryset = self.qs  # runs the search
+        narrowed = any(self.form.cleaned_data.get(name) for name in FILTER_PARAMETERS[1:])
+        if not narrowed:  # the search only ever returns published organizations
+            return set(self.ranked_ids)
+        return set(queryset.values_list("pk", flat=True))
+
     def facet_counts(self) -> dict[str, dict]:
-        """Counts of the current results by facet, cached until the content changes."""
+        """Counts of the current results by facet: a search's from its documents, a whole
+        filtered list's with grouped queries cached until the content changes."""
+        queryset = self.qs  # runs the search, if any
+        if self.outcome is not None:
+            return facets.counts_of(self.matching_ids, self.outcome.facets)
         parts = sorted((name, self.data.get(name, "")) for name in FILTER_PARAMETERS)
-        return cached("facets", parts, lambda: facets.all_counts(self.qs), self.request)
+        return cached("facets", parts, lambda: facets.all_counts(queryset), self.request)
 
     def show_counts(self, counts: dict[str, dict]) -> None:
         """Label each option with how many of the current results it would keep."""

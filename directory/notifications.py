@@ -14,7 +14,7 @@ def notify_curators(subject: str, body: str, admin_path: str) -> None:
     recipients = getattr(settings, "CURATOR_EMAILS", [])
     if not recipients:
         return
-    link = f"{settings.SITE_URL.rstrip('/')}{admin_path}" if hasattr(settings, "SITE_URL") else ""
+    link = f"{settings.SITE_URL.rstrip('/')}{admin_path}"
     try:
         send_mail(f"[Causeway] {subject}", f"{body}\n\n{link}".strip(), None, recipients)
     except OSError:

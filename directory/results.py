@@ -20,16 +20,11 @@ class RankedResults:
     them with one query; only the page shown is loaded, with what its cards need.
     """
 
-    def __init__(self, queryset, ranked_ids: list[int], engine_capped: bool = False):
-        self._queryset = queryset
-        self._ranked_ids = ranked_ids
+    def __init__(self, allowed: set[int], ranked_ids: list[int], engine_capped: bool = False):
+        self._ids = [pk for pk in ranked_ids if pk in allowed]
         self._engine_capped = engine_capped
-        self._ids: list[int] | None = None
 
     def _matching(self) -> list[int]:
-        if self._ids is None:
-            allowed = set(self._queryset.values_list("pk", flat=True))
-            self._ids = [pk for pk in self._ranked_ids if pk in allowed]
         return self._ids
 
     def count(self) -> int:
@@ -82,7 +77,7 @@ def ordered(filterset):
     sort = filterset.sort_key
     if sort == "relevance" and filterset.ranked_ids is not None:
         capped = "organization" in filterset.outcome.capped
-        return RankedResults(queryset, filterset.ranked_ids, capped)
+        return RankedResults(filterset.matching_ids, filterset.ranked_ids, capped)
     if sort == "verified":
         return queryset.for_cards().order_by(F("last_verified").desc(nulls_last=True), "name")
     return queryset.for_cards().order_by("name", "pk")

@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from directory.api import queries, views
 from directory.hsds import export
 from directory.hsds.taxonomies import ISSUES, TAXONOMIES, help_terms
 from directory.models import Organization
@@ -155,6 +156,39 @@ def test_lists_show_the_one_to_one_fields_only(client, directory):
     assert {"id", "name", "description"} <= set(org)
     service = get(client, "/services").json()["contents"][0]
     assert "service_areas" not in service and {"id", "name", "status"} <= set(service)
+
+
+def _list_fields(schema: str) -> set[str]:
+    """The one-to-one properties of an HSDS list schema: what a list item may show."""
+    properties = views.openapi()["components"]["schemas"][schema]["properties"]
+    return {name for name, prop in properties.items() if prop.get("type") != "object"}
+
+
+def _cut(doc: dict, fields: set[str]) -> dict:
+    return {key: value for key, value in doc.items() if key in fields}
+
+
+def test_list_items_are_the_exports_objects_cut_to_the_list_schemas_fields(client, directory):
+    full = make_org(
+        "Full House",
+        alternate_name="FH",
+        email="hello@full.example",
+        website="https://full.example",
+        founded=1999,
+        org_type=Organization.OrgType.RESEARCH,
+        description="Longer text.",
+    )
+    make_program(full, "Classes", summary="Evening classes.", url="https://full.example/classes")
+    exported = list(export.organizations())
+    org_fields = _list_fields("organization_list")
+    assert get(client, "/organizations").json()["contents"] == [
+        _cut(doc, org_fields) for doc in exported
+    ]
+    services = sorted((s for doc in exported for s in doc["services"]), key=lambda s: s["id"])
+    service_fields = _list_fields("service_list")
+    assert get(client, "/services").json()["contents"] == [
+        _cut(service, service_fields) for service in services
+    ]
 
 
 def test_the_taxonomies_are_causeways_three_with_the_exports_ids(client):
@@ -349,3 +383,17 @@ def test_each_list_runs_the_same_queries_for_1_and_20_organizations(client, name
     few = _queries(client, f"{API}/{name}")
     _populate(19)
     assert _queries(client, f"{API}/{name}") == few
+
+
+@pytest.mark.parametrize("name", ["organizations", "services"])
+def test_a_list_reads_a_count_the_pages_ids_and_its_rows_and_no_relations(client, name):
+    _populate(3)
+    assert _queries(client, f"{API}/{name}") == 3
+
+
+def test_list_pages_come_in_id_order_from_an_index_without_sorting():
+    if connection.vendor != "sqlite":
+        pytest.skip("reads SQLite's query plan")
+    for rows in (queries.organization_rows(), queries.service_rows()):
+        plan = rows.order_by("hsds_id").values_list("pk", flat=True).explain()
+        assert "TEMP B-TREE" not in plan, plan

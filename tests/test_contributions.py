@@ -142,6 +142,16 @@ def test_the_email_links_to_the_suggestion_in_the_admin(client, settings):
     assert f"https://causeway.example/admin/directory/suggestion/{pk}/change/" in message.body
 
 
+def test_without_a_site_url_the_email_carries_the_admin_path(client, settings):
+    settings.SITE_URL = ""
+
+    client.post(SUGGEST, _suggestion())
+
+    (message,) = mail.outbox
+    pk = Suggestion.objects.get().pk
+    assert f"\n/admin/directory/suggestion/{pk}/change/" in message.body
+
+
 def test_a_mail_outage_loses_no_suggestion(client, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 1

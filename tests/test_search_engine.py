@@ -15,9 +15,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client, RequestFactory
 
+from directory import facets as facets_module
 from directory import search
 from directory.cache import bump_version, cached, current_version
 from directory.models import (
+    Country,
     FocusArea,
     Issue,
     Organization,
@@ -965,6 +967,50 @@ def facets():
         issues=[trafficking, orphans],
         focus_areas=[rescue],
     )
+
+
+def _mixed_listings():
+    trafficking = make_issue("Trafficking", slug="trafficking")
+    orphans = make_issue("Orphans", slug="orphans")
+    rescue = make_focus_area("Rescue", slug="rescue")
+    based = make_org("Harbor House", issues=[trafficking], countries=["KR"])
+    based.headquarters_id = "US"
+    based.save()
+    index.refresh_organizations([based.pk])
+    beacon = make_org("Beacon Trust", issues=[orphans], org_type="research")
+    make_program(beacon, issues=[trafficking], focus_areas=[rescue], countries=["CN", "KR"])
+    make_program(beacon, issues=[orphans], countries=["TH"])
+    make_org("Lantern Aid", focus_areas=[rescue])
+    make_org("Quiet Draft", issues=[orphans], status=Organization.Status.DRAFT)
+    return beacon
+
+
+@pytest.mark.django_db
+def test_stored_facet_values_count_as_the_grouped_queries_do():
+    """A search's counts come from its documents; the whole list's from grouped queries
+    over the tables. Both must apply the same rule (directly or through a program)."""
+    _mixed_listings()
+    published = Organization.objects.published()
+    ids = list(published.values_list("pk", flat=True))
+
+    from_documents = facets_module.counts_of(ids)
+    from_tables = facets_module.all_counts(published)
+
+    assert from_documents == from_tables
+    assert from_documents["country"] == {"KR": 2, "US": 1, "CN": 1, "TH": 1}
+
+
+@pytest.mark.django_db
+def test_facet_values_follow_a_change_to_a_program(client):
+    beacon = _mixed_listings()
+    program = beacon.programs.get(countries="TH")
+    program.countries.set([Country.objects.get(pk="VN")])
+    index.refresh_organizations([beacon.pk])  # as the admin does on save
+
+    html = get_html(client, "/organizations/", q="beacon")
+
+    assert options(html, "country")["VN"].endswith("(1)")
+    assert "TH" not in options(html, "country")
 
 
 def test_facet_counts_count_the_organizations_matching_the_query(client, facets):

@@ -66,6 +66,13 @@ def test_it_rejects_an_unsupported_database():
     assert "DATABASE_URL must point at SQLite or PostgreSQL" in result.stderr
 
 
+def test_it_rejects_a_site_url_that_is_not_a_web_address():
+    result = load_settings(DEBUG="true", SITE_URL="causeway.example.org")
+    assert result.returncode != 0
+    assert "SITE_URL must start with https://" in result.stderr
+    assert load_settings(DEBUG="true", SITE_URL="https://causeway.example.org/").returncode == 0
+
+
 @pytest.mark.parametrize("value", ["maybe", "2", "yes please"])
 def test_env_bool_rejects_anything_but_true_or_false(monkeypatch, value):
     monkeypatch.setenv("SOME_FLAG", value)

@@ -1,7 +1,9 @@
 """The published rows each endpoint shows, filtered, paginated and ready for the mapping.
 
-Every list runs the same queries whatever its length: a count, the page, and the
-prefetches `directory.hsds.mapping` needs (plus the search engine's when searching).
+A detail reads every relation `directory.hsds.mapping` needs. A list shows only the
+one-to-one fields, so it reads only their columns and runs three queries whatever its
+length: a count, the page's ids (from an index) and the page's rows; a search runs the
+search engine's queries, then one to apply the filters to its matches and one for the rows.
 Lists are ordered by HSDS id, as the export is; searches by relevance. A search ranks at
 most SEARCH_MAX_RESULTS matches.
 """
@@ -14,6 +16,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from directory import search
 from directory.api.params import Filters
+from directory.hsds.mapping import ORGANIZATION_ROW_COLUMNS, SERVICE_ROW_COLUMNS
 from directory.hsds.taxonomies import (
     TAXONOMIES,
     focus_area_term,
@@ -66,12 +69,31 @@ def published_organizations() -> QuerySet:
     )
 
 
+def _of_published_organizations(programs: QuerySet) -> QuerySet:
+    # "Not of an unpublished organization" rather than "of a published one": the few
+    # unpublished ids are checked while walking an index in HSDS id order, where "of a
+    # published one" makes SQLite collect every published organization's programs and sort
+    # them all for each page. Every program has an organization, so the two are the same.
+    unpublished = Organization.objects.exclude(status=Organization.Status.PUBLISHED)
+    return programs.exclude(organization__in=unpublished)
+
+
 def published_programs() -> QuerySet:
     """Programs of published organizations: HSDS services."""
+    return _of_published_organizations(_programs_for_mapping()).select_related("organization")
+
+
+def organization_rows() -> QuerySet:
+    """Published organizations with only what an HSDS organization list shows."""
+    return Organization.objects.published().only(*ORGANIZATION_ROW_COLUMNS)
+
+
+def service_rows() -> QuerySet:
+    """Services with only what an HSDS service list shows."""
     return (
-        _programs_for_mapping()
-        .filter(organization__in=Organization.objects.published())
+        _of_published_organizations(Program.objects.all())
         .select_related("organization")
+        .only(*SERVICE_ROW_COLUMNS, "organization__hsds_id")
     )
 
 
@@ -119,13 +141,13 @@ def paginate(queryset: QuerySet, kind: str, filters: Filters, page: int, per_pag
         # A page past the end is empty without asking: huge offsets overflow SQLite.
         if start >= total:
             return Page([], total, page, per_page)
-        # Sorting the ids alone, then reading the page's rows, keeps long text out of
-        # the sort.
+        # The ids come from an index in HSDS id order; then only the page's rows are read.
         ids = queryset.order_by("hsds_id").values_list("pk", flat=True)
         chosen = list(ids[start : start + per_page])
     else:
         ranked = search.search(filters.search, kind)
-        matching = set(queryset.filter(pk__in=ranked).values_list("pk", flat=True))
+        # Unordered: a program's default ordering would join its organization.
+        matching = set(queryset.filter(pk__in=ranked).order_by().values_list("pk", flat=True))
         pks = [pk for pk in ranked if pk in matching]
         total, chosen = len(pks), pks[start : start + per_page]
     by_pk = queryset.in_bulk(chosen) if chosen else {}
@@ -133,12 +155,14 @@ def paginate(queryset: QuerySet, kind: str, filters: Filters, page: int, per_pag
 
 
 def organizations(filters: Filters, page: int, per_page: int) -> Page:
-    queryset = filter_organizations(published_organizations(), filters)
+    """A page of organizations with their list fields only."""
+    queryset = filter_organizations(organization_rows(), filters)
     return paginate(queryset, Kind.ORGANIZATION, filters, page, per_page)
 
 
 def programs(filters: Filters, page: int, per_page: int) -> Page:
-    queryset = filter_programs(published_programs(), filters)
+    """A page of services with their list fields only."""
+    queryset = filter_programs(service_rows(), filters)
     return paginate(queryset, Kind.PROGRAM, filters, page, per_page)
 
 

@@ -24,18 +24,6 @@ def openapi() -> dict:
     return json.loads(OPENAPI.read_text(encoding="utf-8"))
 
 
-@cache
-def list_fields(schema: str) -> frozenset[str]:
-    """The fields a list shows: the one-to-one properties of the HSDS list schema."""
-    properties = openapi()["components"]["schemas"][schema]["properties"]
-    return frozenset(name for name, prop in properties.items() if prop.get("type") != "object")
-
-
-def _shorten(doc: dict, schema: str) -> dict:
-    fields = list_fields(schema)
-    return {key: value for key, value in doc.items() if key in fields}
-
-
 def _uuid(value: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(value)
@@ -45,6 +33,10 @@ def _uuid(value: str) -> uuid.UUID | None:
 
 def _service(program) -> dict:
     return mapping.service(program, str(program.organization.hsds_id))
+
+
+def _service_row(program) -> dict:
+    return mapping.service_row(program, str(program.organization.hsds_id))
 
 
 @api_view
@@ -65,7 +57,7 @@ def openapi_document(request):
 def organization_list(request):
     page, per_page = params.pagination(request)
     found = queries.organizations(params.filters(request, ITEM_FILTERS), page, per_page)
-    contents = [_shorten(mapping.organization(org), "organization_list") for org in found.items]
+    contents = [mapping.organization_row(org) for org in found.items]
     return JsonResponse(found.as_hsds(contents))
 
 
@@ -80,7 +72,7 @@ def service_list(request):
     page, per_page = params.pagination(request)
     filters = params.filters(request, ITEM_FILTERS | {"organization_id"})
     found = queries.programs(filters, page, per_page)
-    contents = [_shorten(_service(program), "service_list") for program in found.items]
+    contents = [_service_row(program) for program in found.items]
     return JsonResponse(found.as_hsds(contents))
 
 

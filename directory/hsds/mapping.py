@@ -120,8 +120,39 @@ def _location(org_id: str, key: str, name: str, description: str, country) -> di
     }
 
 
+# The columns organization_row and service_row read: all a list page needs to load.
+ORGANIZATION_ROW_COLUMNS = (
+    "hsds_id", "name", "alternate_name", "summary", "description", "email", "website",
+    "founded", "org_type",
+)  # fmt: skip
+SERVICE_ROW_COLUMNS = ("hsds_id", "name", "active", "summary", "description", "url")
+
+
+def organization_row(org) -> dict:
+    """The organization's one-to-one fields, as an HSDS organization list shows them."""
+    doc = {
+        "id": str(org.hsds_id),
+        "name": org.name,
+        "description": join_text(org.summary, org.description),
+    }
+    return _with_optional(
+        doc,
+        alternate_name=org.alternate_name,
+        email=org.email,
+        website=org.website,
+        year_incorporated=org.founded,
+        legal_status=_legal_statuses()[org.org_type],
+    )
+
+
+def _nest(row: dict, first: tuple[str, ...], nested: dict) -> dict:
+    """`row` with `nested` after its `first` keys, in the order the documents always had."""
+    return {**{key: row[key] for key in first}, **nested, **row}
+
+
 def organization(org) -> dict:
-    org_id = str(org.hsds_id)
+    row = organization_row(org)
+    org_id = row["id"]
     locations = [
         _location(org_id, c.code, c.name, f"Works in {c.name}.", c) for c in org.countries.all()
     ]
@@ -143,10 +174,7 @@ def organization(org) -> dict:
         for ident in org.identifiers.all()
     ]
     links = [(field, getattr(org, field)) for field in HELP_FIELDS]
-    doc = {
-        "id": org_id,
-        "name": org.name,
-        "description": join_text(org.summary, org.description),
+    nested = {
         "organization_identifiers": sorted(identifiers, key=_by_id),
         "locations": sorted(locations, key=_by_id),
         "attributes": _attributes(
@@ -154,18 +182,25 @@ def organization(org) -> dict:
         ),
         "services": sorted((service(p, org_id) for p in org.programs.all()), key=_by_id),
     }
+    return _nest(row, ("id", "name", "description"), nested)
+
+
+def service_row(program, org_id: str) -> dict:
+    """The program's one-to-one fields, as an HSDS service list shows them."""
+    doc = {
+        "id": str(program.hsds_id),
+        "organization_id": org_id,
+        "name": program.name,
+        "status": "active" if program.active else "inactive",
+    }
     return _with_optional(
-        doc,
-        alternate_name=org.alternate_name,
-        email=org.email,
-        website=org.website,
-        year_incorporated=org.founded,
-        legal_status=_legal_statuses()[org.org_type],
+        doc, description=join_text(program.summary, program.description), url=program.url
     )
 
 
 def service(program, org_id: str) -> dict:
-    service_id = str(program.hsds_id)
+    row = service_row(program, org_id)
+    service_id = row["id"]
     areas = [
         {
             "id": derived_id("service_area", service_id, country.code),
@@ -177,19 +212,13 @@ def service(program, org_id: str) -> dict:
         }
         for country in program.countries.all()
     ]
-    doc = {
-        "id": service_id,
-        "organization_id": org_id,
-        "name": program.name,
-        "status": "active" if program.active else "inactive",
+    nested = {
         "service_areas": sorted(areas, key=_by_id),
         "attributes": _attributes(
             service_id, "service", program.issues.all(), program.focus_areas.all()
         ),
     }
-    return _with_optional(
-        doc, description=join_text(program.summary, program.description), url=program.url
-    )
+    return _nest(row, ("id", "organization_id", "name", "status"), nested)
 
 
 # Import: HSDS -> model field values. A Reader collects every problem in an object

@@ -67,9 +67,18 @@ class OrganizationQuerySet(models.QuerySet):
         )
 
     def for_cards(self):
-        """What an organization card shows: its country and the issues it addresses."""
-        return self.select_related("headquarters").prefetch_related(
-            "issues", models.Prefetch("programs", Program.objects.prefetch_related("issues"))
+        """What an organization card shows: its country and the issues it addresses, with
+        no long text a card does not show (descriptions, issue briefs)."""
+        issues = Issue.objects.only("pk", "slug", "name", "name_ko")
+        programs = Program.objects.only("pk", "organization_id").prefetch_related(
+            models.Prefetch("issues", issues)
+        )
+        return (
+            self.select_related("headquarters")
+            .defer("description")
+            .prefetch_related(
+                models.Prefetch("issues", issues), models.Prefetch("programs", programs)
+            )
         )
 
     def for_detail(self):
@@ -173,6 +182,8 @@ class Organization(Localized, models.Model):
         indexes = [
             models.Index(fields=["status", "name"], name="directory_org_status_name"),
             models.Index(fields=["status", "-last_verified"], name="directory_org_status_verified"),
+            # The HSDS API lists published organizations by id.
+            models.Index(fields=["status", "hsds_id"], name="directory_org_status_hsds"),
         ]
         constraints = [
             _year_check("founded"),
@@ -289,6 +300,11 @@ class Program(Localized, models.Model):
 
     class Meta:
         ordering = ["organization", "-active", "name"]
+        indexes = [
+            # The HSDS API lists services by id, of published organizations only: with the
+            # organization in the index, the page is read from it alone.
+            models.Index(fields=["hsds_id", "organization"], name="directory_program_hsds_org"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "slug"], name="directory_program_slug_unique_per_org"

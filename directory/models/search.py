@@ -32,6 +32,11 @@ class SearchDocument(models.Model):
         blank=True,
         help_text="Hangul syllable bigrams and unigrams, so Korean matches inside words.",
     )
+    facets = models.TextField(
+        blank=True,
+        help_text="An organization's facet values (type, issues, focus areas, countries), "
+        "from which the counts of a search's results are read.",
+    )
 
     class Meta:
         ordering = ["kind", "object_id"]

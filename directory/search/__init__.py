@@ -29,21 +29,25 @@ class Outcome:
     corrected_from: ParsedQuery | None = None
     suggestions: list[str] = field(default_factory=list)
     capped: set[str] = field(default_factory=set)  # kinds with more matches than returned
+    facets: dict[int, str] = field(default_factory=dict)  # organizations' facet values
 
     @property
     def total(self) -> int:
         return sum(len(ids) for ids in self.ids.values())
 
 
-def _ranked(parsed: ParsedQuery, kinds, limit) -> tuple[dict[str, list[int]], set[str]]:
-    """Up to `limit` ids per kind, and the kinds that had more (one extra row tells)."""
-    ids, capped = {}, set()
-    for kind in kinds:
-        found = [pk for pk, _ in backends.ranked(parsed, kind, limit + 1)]
-        if len(found) > limit:
-            capped.add(kind)
-        ids[kind] = found[:limit]
-    return ids, capped
+def _collect(rows_by_kind: dict[str, list[tuple]], limit: int, **extra) -> Outcome:
+    """An outcome from each kind's (id, score, facets) rows, fetched with one row to spare:
+    a kind that filled it had more matches than `limit`."""
+    ids = {kind: [row[0] for row in rows[:limit]] for kind, rows in rows_by_kind.items()}
+    capped = {kind for kind, rows in rows_by_kind.items() if len(rows) > limit}
+    facets = {row[0]: row[2] for row in rows_by_kind.get("organization", [])[:limit]}
+    return Outcome(ids=ids, capped=capped, facets=facets, **extra)
+
+
+def _ranked(parsed: ParsedQuery, kinds, limit: int, **extra) -> Outcome:
+    rows = {kind: backends.ranked(parsed, kind, limit + 1) for kind in kinds}
+    return _collect(rows, limit, query=parsed, **extra)
 
 
 def _fragment(parsed: ParsedQuery) -> str | None:
@@ -57,19 +61,17 @@ def _fragment(parsed: ParsedQuery) -> str | None:
 def find(parsed: ParsedQuery, kinds, limit: int | None = None) -> Outcome:
     """Ranked ids of public objects of each kind matching the query, best first."""
     limit = min(limit or settings.SEARCH_MAX_RESULTS, settings.SEARCH_MAX_RESULTS)
-    ids, capped = _ranked(parsed, kinds, limit)
-    outcome = Outcome(parsed, ids, capped=capped)
+    outcome = _ranked(parsed, kinds, limit)
     if outcome.total:
         return outcome
     fragment = _fragment(parsed)
     if fragment:
-        by_name = {k: [pk for pk, _ in backends.name_contains(fragment, k, limit)] for k in kinds}
+        by_name = {kind: backends.name_contains(fragment, kind, limit) for kind in kinds}
         if any(by_name.values()):
-            return Outcome(parsed, by_name)
+            return _collect(by_name, limit, query=parsed)
     corrected = spelling.correct(parsed)
     if corrected:
-        ids, capped = _ranked(corrected, kinds, limit)
-        retried = Outcome(corrected, ids, capped=capped, corrected_from=parsed)
+        retried = _ranked(corrected, kinds, limit, corrected_from=parsed)
         if retried.total:
             return retried
     outcome.suggestions = spelling.suggestions(parsed)

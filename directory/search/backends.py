@@ -2,7 +2,8 @@
 
 Both read the same SearchDocument rows and answer the same three questions: the ranked
 matches for a query (`ranked`), the documents whose name contains a fragment
-(`name_contains`), and the vocabulary words nearest a misspelt one (`similar_terms`).
+(`name_contains`), each with its facet values, and the vocabulary words nearest a misspelt
+one (`similar_terms`).
 Words go through each database's stemmed full-text index; Korean goes through the
 Hangul n-gram column (see `index.hangul_ngrams`), so it matches inside words too.
 """
@@ -14,8 +15,12 @@ from directory.search.query import HANGUL_RUN, Item, ParsedQuery
 
 # Relative weight of each column: name and alternate name, then summary, then the names of
 # programs, issues and focus areas, then descriptions (and, on SQLite, Korean n-grams).
-SQLITE_BM25_WEIGHTS = "0.0, 10.0, 4.0, 2.0, 1.0, 2.0"  # kind, name, summary, related, body, ngrams
+SQLITE_BM25_WEIGHTS = "10.0, 4.0, 2.0, 1.0, 2.0"  # name, summary, related, body, ngrams
 TEXT_COLUMNS = "{name summary related body ngrams}"
+# Organizations have an FTS5 table of their own; programs and issues share one with a
+# `kind` column (migration 0017).
+ORGANIZATION_FTS = "directory_search_org_fts"
+SHARED_FTS = "directory_search_fts"
 POSTGRES_RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # D, C, B, A, as ts_rank expects
 
 
@@ -58,49 +63,83 @@ def _fts5_parts(parsed: ParsedQuery) -> tuple[str, str | None]:
     return " AND ".join(groups), excluded
 
 
+def _fts5_table(kind: str) -> tuple[str, str]:
+    """The FTS5 table holding documents of `kind`, and the condition that selects them."""
+    if kind == "organization":
+        return ORGANIZATION_FTS, ""
+    return SHARED_FTS, f'kind : "{kind}" AND '
+
+
 def fts5_expression(parsed: ParsedQuery, kind: str) -> str:
     """A MATCH expression for documents of `kind` whose text matches the query and holds
-    none of the excluded words."""
+    none of the excluded words (in the table `_fts5_table(kind)` names)."""
     required, excluded = _fts5_parts(parsed)
-    expression = f'kind : "{kind}" AND {TEXT_COLUMNS} : ({required})'
+    expression = f"{_fts5_table(kind)[1]}{TEXT_COLUMNS} : ({required})"
     if excluded:
         expression = f"({expression}) NOT ({TEXT_COLUMNS} : ({excluded}))"
     return expression
 
 
-def _sqlite_ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float]]:
-    """Rank a bounded candidate set: the first N matches, plus matches whose name contains
-    the query's first word or phrase (ranked above the rest, as on PostgreSQL).
+def _fts5_name_filter(item: Item) -> str | None:
+    """An FTS5 condition that the item appears in the name column: its words as a phrase
+    (stemmed, as everywhere), a Hangul run as the start of a word in the name."""
+    parts = []
+    words = _latin_words(item)
+    if words:
+        parts.append('"' + " ".join(words) + '"')
+    parts += [f'"{run}" *' for run in HANGUL_RUN.findall(item.text)]
+    return "name : (" + " AND ".join(parts) + ")" if parts else None
+
+
+def _sqlite_ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float, str]]:
+    """Rank a bounded candidate set: the first N matches, plus matches whose name holds the
+    query's first word or phrase (ranked above the rest, as on PostgreSQL).
 
     Each inner SELECT stops at its LIMIT before any sorting, so bm25 is computed for at most
-    SEARCH_CANDIDATES + `limit` rows however common the words are.
+    SEARCH_CANDIDATES + `limit` rows however common the words are. Both are plain MATCH
+    queries: a rowid condition beside MATCH would make FTS5 evaluate the query once per row.
     """
     expression = fts5_expression(parsed, kind)
-    score = f"-bm25(directory_search_fts, {SQLITE_BM25_WEIGHTS})"
-    sql = f"""
-        SELECT d.object_id, MAX(c.score) AS best FROM (
-            SELECT * FROM (SELECT rowid, {score} AS score FROM directory_search_fts
-                           WHERE directory_search_fts MATCH %s LIMIT %s)
+    table = _fts5_table(kind)[0]
+    weights = SQLITE_BM25_WEIGHTS if table == ORGANIZATION_FTS else f"0.0, {SQLITE_BM25_WEIGHTS}"
+    score = f"-bm25({table}, {weights})"
+    candidates = f"""SELECT * FROM (SELECT rowid, {score} AS score FROM {table}
+                       WHERE {table} MATCH %s LIMIT %s)"""
+    params = [expression, settings.SEARCH_CANDIDATES]
+    in_name = _fts5_name_filter(parsed.items[0])
+    if in_name:
+        in_name = _fts5_table(kind)[1] + in_name
+    # Intersecting the whole query with a name condition reads every position of its words
+    # even when no name holds them, so first ask the names alone (which suffices for a
+    # one-item query: its words in the name are its words in the document).
+    if in_name and _fetch(f"SELECT 1 FROM {table} WHERE {table} MATCH %s LIMIT 1", [in_name]):
+        single = len(parsed.items) == 1 and not parsed.excluded
+        candidates += f"""
             UNION ALL
-            SELECT * FROM (SELECT rowid, {score} + 1000 AS score FROM directory_search_fts
-                           WHERE directory_search_fts MATCH %s AND rowid IN (
-                               SELECT rowid FROM directory_search_trigram
-                               WHERE name LIKE %s ESCAPE '\\')
-                           LIMIT %s)
-        ) c JOIN directory_searchdocument d ON d.id = c.rowid
+            SELECT * FROM (SELECT rowid, {score} + 1000 AS score FROM {table}
+                           WHERE {table} MATCH %s LIMIT %s)"""
+        params += [in_name if single else f"({expression}) AND {in_name}", limit]
+    sql = f"""
+        SELECT d.object_id, MAX(c.score) AS best, d.facets FROM ({candidates}) c
+        JOIN directory_searchdocument d ON d.id = c.rowid
         GROUP BY d.object_id ORDER BY best DESC, d.object_id LIMIT %s"""
-    name_pattern = _like(parsed.items[0].text)
-    params = [expression, settings.SEARCH_CANDIDATES, expression, name_pattern, limit, limit]
-    return _fetch(sql, params)
+    return _fetch(sql, [*params, limit])
 
 
-def _sqlite_name_contains(fragment: str, kind: str, limit: int) -> list[tuple[int, float]]:
-    sql = """
-        SELECT d.object_id, 1.0 FROM directory_search_trigram t
-        JOIN directory_searchdocument d ON d.id = t.rowid
-        WHERE t.name LIKE %s ESCAPE '\\' AND d.kind = %s
+def _sqlite_name_contains(fragment: str, kind: str, limit: int) -> list[tuple[int, float, str]]:
+    # The trigram index serves LIKE only without an ESCAPE clause, so a fragment holding
+    # no wildcard character goes without one (the others scan the names). CROSS JOIN keeps
+    # the trigram index as the outer loop, instead of a probe for every document.
+    if "%" in fragment or "_" in fragment:
+        pattern, escape = _like(fragment), " ESCAPE '\\'"
+    else:
+        pattern, escape = f"%{fragment}%", ""
+    sql = f"""
+        SELECT d.object_id, 1.0, d.facets FROM directory_search_trigram t
+        CROSS JOIN directory_searchdocument d ON d.id = t.rowid
+        WHERE t.name LIKE %s{escape} AND d.kind = %s
         ORDER BY length(d.name), d.object_id LIMIT %s"""
-    return _fetch(sql, [_like(fragment), kind, limit])
+    return _fetch(sql, [pattern, kind, limit])
 
 
 def _trigrams(word: str) -> list[str]:
@@ -154,7 +193,7 @@ def _pg_condition(parsed: ParsedQuery) -> tuple[str, list]:
     return " AND ".join(clauses), params
 
 
-def _pg_ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float]]:
+def _pg_ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float, str]]:
     """Rank a bounded candidate set: the first N matches, plus matches in names."""
     condition, params = _pg_condition(parsed)
     words = " ".join(" ".join(_latin_words(item)) for item in parsed.items).strip()
@@ -169,7 +208,8 @@ def _pg_ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, fl
         )
         SELECT d.object_id,
                ts_rank(%s, d.vector, plainto_tsquery('english', %s))
-               + CASE WHEN d.name ILIKE %s THEN 1 ELSE 0 END AS score
+               + CASE WHEN d.name ILIKE %s THEN 1 ELSE 0 END AS score,
+               d.facets
         FROM matches JOIN directory_searchdocument d ON d.id = matches.id
         ORDER BY score DESC, d.object_id LIMIT %s"""
     candidates = settings.SEARCH_CANDIDATES
@@ -180,9 +220,9 @@ def _pg_ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, fl
     return _fetch(sql, [*first_branch, *name_branch, *scoring])
 
 
-def _pg_name_contains(fragment: str, kind: str, limit: int) -> list[tuple[int, float]]:
+def _pg_name_contains(fragment: str, kind: str, limit: int) -> list[tuple[int, float, str]]:
     sql = """
-        SELECT d.object_id, 1.0 FROM directory_searchdocument d
+        SELECT d.object_id, 1.0, d.facets FROM directory_searchdocument d
         WHERE d.kind = %s AND d.name ILIKE %s
         ORDER BY length(d.name), d.object_id LIMIT %s"""
     return _fetch(sql, [kind, _like(fragment), limit])
@@ -208,12 +248,14 @@ def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float]]:
-    """(object_id, score) of documents of `kind` matching the query, best first."""
+def ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float, str]]:
+    """(object_id, score, facets) of documents of `kind` matching the query, best first.
+
+    The facet values come along so that counting the results needs no further query."""
     return (_pg_ranked if _postgres() else _sqlite_ranked)(parsed, kind, limit)
 
 
-def name_contains(fragment: str, kind: str, limit: int) -> list[tuple[int, float]]:
+def name_contains(fragment: str, kind: str, limit: int) -> list[tuple[int, float, str]]:
     """Documents whose name contains the fragment anywhere, shortest names first."""
     return (_pg_name_contains if _postgres() else _sqlite_name_contains)(fragment, kind, limit)
 

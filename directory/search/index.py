@@ -66,13 +66,37 @@ def _document(kind, object_id, owner_id, name, summary, related, body) -> Search
     )
 
 
-def _names_by(through, owner_field: str, name_path: str, owner_ids) -> dict[int, list[str]]:
-    """The names (English, and Korean where there is one) of what each owner links to."""
+def _links(through, owner_field: str, target: str, owner_ids):
+    """What each owner links to (issues, focus areas): the names, English and Korean where
+    there is one, and the ids."""
     names: dict[int, list[str]] = defaultdict(list)
-    rows = through.objects.filter(**{f"{owner_field}__in": owner_ids})
-    for owner_id, name, korean in rows.values_list(owner_field, name_path, f"{name_path}_ko"):
+    ids: dict[int, set] = defaultdict(set)
+    rows = through.objects.filter(**{f"{owner_field}__in": owner_ids}).values_list(
+        owner_field, f"{target}_id", f"{target}__name", f"{target}__name_ko"
+    )
+    for owner_id, target_id, name, korean in rows:
         names[owner_id] += [name, korean] if korean else [name]
-    return names
+        ids[owner_id].add(target_id)
+    return names, ids
+
+
+def _countries(through, owner_field: str, owner_ids) -> dict[int, set[str]]:
+    codes: dict[int, set[str]] = defaultdict(set)
+    rows = through.objects.filter(**{f"{owner_field}__in": owner_ids})
+    for owner_id, code in rows.values_list(owner_field, "country_id"):
+        codes[owner_id].add(code)
+    return codes
+
+
+def facet_tokens(org_type: str, issues, focus_areas, countries) -> str:
+    """An organization's facet values as the search document stores them, so that the
+    counts of a search's results come from its documents (`directory.facets.counts_of`)."""
+    return " ".join(
+        [f"type:{org_type}"]
+        + [f"issue:{pk}" for pk in sorted(issues)]
+        + [f"focus:{pk}" for pk in sorted(focus_areas)]
+        + [f"country:{code}" for code in sorted(countries)]
+    )
 
 
 def _organization_documents(org_ids: list[int]) -> list[SearchDocument]:
@@ -81,15 +105,17 @@ def _organization_documents(org_ids: list[int]) -> list[SearchDocument]:
         Organization.objects.published()
         .filter(pk__in=org_ids)
         .values_list(
-            "pk", "name", "alternate_name", "name_ko", "summary", "summary_ko", "description"
+            "pk", "name", "alternate_name", "name_ko", "summary", "summary_ko", "description",
+            "org_type", "headquarters_id",
         )
-    )
+    )  # fmt: skip
     orgs = list(orgs)
     ids = [row[0] for row in orgs]
-    org_issues = _names_by(Organization.issues.through, "organization_id", "issue__name", ids)
-    org_focus = _names_by(
-        Organization.focus_areas.through, "organization_id", "focusarea__name", ids
+    org_issues, org_issue_ids = _links(Organization.issues.through, "organization_id", "issue", ids)
+    org_focus, org_focus_ids = _links(
+        Organization.focus_areas.through, "organization_id", "focusarea", ids
     )
+    org_countries = _countries(Organization.countries.through, "organization_id", ids)
     programs: dict[int, list[tuple]] = defaultdict(list)
     for row in Program.objects.filter(organization_id__in=ids).values_list(
         "pk", "organization_id", "name", "name_ko", "summary", "summary_ko", "description",
@@ -97,29 +123,41 @@ def _organization_documents(org_ids: list[int]) -> list[SearchDocument]:
     ):  # fmt: skip
         programs[row.organization_id].append(row)
     program_ids = [row.pk for rows in programs.values() for row in rows]
-    prog_issues = _names_by(Program.issues.through, "program_id", "issue__name", program_ids)
-    prog_focus = _names_by(
-        Program.focus_areas.through, "program_id", "focusarea__name", program_ids
+    prog_issues, prog_issue_ids = _links(Program.issues.through, "program_id", "issue", program_ids)
+    prog_focus, prog_focus_ids = _links(
+        Program.focus_areas.through, "program_id", "focusarea", program_ids
     )
+    prog_countries = _countries(Program.countries.through, "program_id", program_ids)
 
     # Korean names and summaries sit beside the English ones, so either language finds them.
     documents = []
-    for org_id, name, alternate_name, name_ko, summary, summary_ko, description in orgs:
+    for row in orgs:
+        org_id, name, alternate_name, name_ko, summary, summary_ko, description = row[:7]
+        org_type, headquarters = row[7:]
         own = programs.get(org_id, [])
         issues = org_issues[org_id] + [n for p in own for n in prog_issues[p.pk]]
         focus = org_focus[org_id] + [n for p in own for n in prog_focus[p.pk]]
         program_names = [n for p in own for n in (p.name, p.name_ko) if n]
-        documents.append(
-            _document(
-                Kind.ORGANIZATION,
-                org_id,
-                org_id,
-                _join(name, alternate_name, name_ko),
-                _join(summary, summary_ko),
-                _join(_names(program_names), _names(issues), _names(focus)),
-                _join(description, *(_join(p.summary, p.summary_ko, p.description) for p in own)),
-            )
+        document = _document(
+            Kind.ORGANIZATION,
+            org_id,
+            org_id,
+            _join(name, alternate_name, name_ko),
+            _join(summary, summary_ko),
+            _join(_names(program_names), _names(issues), _names(focus)),
+            _join(description, *(_join(p.summary, p.summary_ko, p.description) for p in own)),
         )
+        # The same rule as the filters: named directly or through any program.
+        document.facets = facet_tokens(
+            org_type,
+            org_issue_ids[org_id].union(*(prog_issue_ids[p.pk] for p in own)),
+            org_focus_ids[org_id].union(*(prog_focus_ids[p.pk] for p in own)),
+            org_countries[org_id].union(
+                {headquarters} if headquarters else set(),
+                *(prog_countries[p.pk] for p in own),
+            ),
+        )
+        documents.append(document)
         for program in own:
             documents.append(
                 _document(
@@ -144,7 +182,7 @@ def _issue_documents(issue_ids=None) -> list[SearchDocument]:
     issues = Issue.objects.all() if issue_ids is None else Issue.objects.filter(pk__in=issue_ids)
     issues = list(issues.values_list("pk", "name", "name_ko", "summary", "summary_ko", "brief"))
     ids = [row[0] for row in issues]
-    related = _names_by(Issue.related.through, "from_issue_id", "to_issue__name", ids)
+    related, _ = _links(Issue.related.through, "from_issue_id", "to_issue", ids)
     facts: dict[int, list[str]] = defaultdict(list)
     for issue_id, statement in KeyFact.objects.filter(issue_id__in=ids).values_list(
         "issue_id", "statement"
@@ -276,7 +314,12 @@ class _BulkLoad:
     """
 
     TABLES = ("directory_searchdocument", "directory_searchterm")
-    FTS_TABLES = ("directory_search_fts", "directory_search_trigram", "directory_term_trigram")
+    FTS_TABLES = (
+        "directory_search_org_fts",
+        "directory_search_fts",
+        "directory_search_trigram",
+        "directory_term_trigram",
+    )
 
     def __enter__(self):
         self.triggers = []

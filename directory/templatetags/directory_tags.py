@@ -5,6 +5,7 @@ from django import template
 from django.conf import settings
 from django.template.loader import get_template
 from django.urls import reverse, translate_url
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, override
 
@@ -79,20 +80,33 @@ def page_url(context, number) -> str:
     return "?" + params.urlencode()
 
 
+# Where a cached card takes its name and summary: plain, or marked for a search.
+NAME_SLOT, SUMMARY_SLOT = "\x00name\x00", "\x00summary\x00"
+
+
+def _card_parts(org, request) -> list[str]:
+    """The card's HTML around its name and summary, rendered once per organization and
+    language and cached until the content changes: lists and every search share it."""
+
+    def render() -> list[str]:
+        slots = {"name_html": mark_safe(NAME_SLOT), "summary_html": mark_safe(SUMMARY_SLOT)}  # noqa: S308
+        html = get_template("includes/organization_card.html").render({"org": org, **slots})
+        before, rest = html.split(NAME_SLOT, 1)
+        between, after = rest.split(SUMMARY_SLOT, 1)
+        return [before, between, after]
+
+    return cached("card", (org.pk, get_language()), render, request)
+
+
 @register.simple_tag(takes_context=True)
 def organization_card(context, org, query=None):
-    """An organization's card. Without a search to highlight, the rendered card is cached
-    until the content changes, so long lists cost little to render."""
-    request = context.get("request")
-    card = get_template("includes/organization_card.html")
-
-    def render() -> str:
-        return card.render({"org": org, "query": query})
-
+    """An organization's card, its name and summary marked with the search's words."""
+    name, summary = org.localized("name"), org.localized("summary")
     if query:
-        return mark_safe(render())  # noqa: S308 - rendered by an autoescaping template
-    html = cached("card", (org.pk, get_language()), render, request)
-    return mark_safe(html)  # noqa: S308 - rendered by an autoescaping template
+        name, summary = search.highlight(name, query, 200), search.highlight(summary, query, 300)
+    before, between, after = _card_parts(org, context.get("request"))
+    html = before + conditional_escape(name) + between + conditional_escape(summary) + after
+    return mark_safe(html)  # noqa: S308 - parts from an autoescaping template, text escaped
 
 
 @register.simple_tag(takes_context=True)
