@@ -218,6 +218,8 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 # Requests per client IP, by scope (directory.ratelimit); answered 429 with Retry-After.
 RATE_LIMITS = {
     "search": env_rate("RATE_LIMIT_SEARCH", "60/m"),
+    # The search boxes ask as a visitor types: several requests per search.
+    "suggest": env_rate("RATE_LIMIT_SUGGEST", "300/m"),
     "api": env_rate("RATE_LIMIT_API", "120/m"),
     "forms": env_rate("RATE_LIMIT_FORMS", "20/h"),
 }

@@ -93,8 +93,9 @@ def effective_rate(scope: str, rate: str | None) -> str:
 
 
 def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
-    """429 with Retry-After: JSON under /api/, the site's error page everywhere else."""
-    if request.path.startswith("/api/"):
+    """429 with Retry-After: JSON to the API and to scripts asking for JSON (the search
+    suggestions), the site's error page everywhere else."""
+    if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
         body = {"error": "Too many requests.", "retry_after": retry_after}
         response = JsonResponse(body, status=429)
     else:

@@ -18,6 +18,8 @@ from directory.models import (
 )
 from directory.search import index, parse, search
 from tests.factories import (
+    admin_change_url,
+    admin_form_data,
     make_fact,
     make_focus_area,
     make_issue,
@@ -38,10 +40,6 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def _change_url(obj) -> str:
-    return f"/admin/directory/{obj._meta.model_name}/{obj.pk}/change/"
-
-
 def _found(words: str, kind: str = "organization") -> list[int]:
     return search(parse(words), kind)
 
@@ -51,30 +49,6 @@ def _listed(admin_client, **params) -> set[Organization]:
     response = admin_client.get(CHANGELIST, params)
     assert response.status_code == 200
     return set(response.context["cl"].queryset)
-
-
-def _form_data(response) -> dict:
-    """What a browser would post back from an admin change form, unchanged."""
-    data: dict = {}
-
-    def add(form):
-        for bound in form:
-            value = bound.value()
-            if value is None or value is False:
-                continue
-            if value is True:
-                data[bound.html_name] = "on"
-            elif isinstance(value, list | tuple):
-                data[bound.html_name] = [str(item) for item in value]
-            else:
-                data[bound.html_name] = str(value)
-
-    add(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        add(inline.formset.management_form)
-        for form in inline.formset.forms:
-            add(form)
-    return data
 
 
 def _act(admin_client, action: str, *orgs):
@@ -326,9 +300,11 @@ def test_adding_an_identifier_inline(admin_client):
 
 def test_editing_an_organization_reindexes_it(admin_client):
     org = make_org("PSCORE", summary="Education for defectors.")
-    data = _form_data(admin_client.get(_change_url(org)))
+    data = admin_form_data(admin_client.get(admin_change_url(org)))
 
-    response = admin_client.post(_change_url(org), {**data, "summary": "Tutoring for defectors."})
+    response = admin_client.post(
+        admin_change_url(org), {**data, "summary": "Tutoring for defectors."}
+    )
 
     assert response.status_code == 302
     assert _found("tutoring") == [org.pk]
@@ -337,9 +313,9 @@ def test_editing_an_organization_reindexes_it(admin_client):
 def test_unpublishing_in_the_change_form_removes_it_from_search(admin_client):
     org = make_org("PSCORE")
     make_program(org, "Tutoring")
-    data = _form_data(admin_client.get(_change_url(org)))
+    data = admin_form_data(admin_client.get(admin_change_url(org)))
 
-    response = admin_client.post(_change_url(org), {**data, "status": "draft"})
+    response = admin_client.post(admin_change_url(org), {**data, "status": "draft"})
 
     assert response.status_code == 302
     assert Organization.objects.get(pk=org.pk).status == "draft"
@@ -457,14 +433,14 @@ def test_the_change_forms_load(admin_client):
     ]
 
     for obj in objects:
-        assert admin_client.get(_change_url(obj)).status_code == 200, obj
+        assert admin_client.get(admin_change_url(obj)).status_code == 200, obj
 
 
 def test_the_issue_change_form_shows_its_key_facts(admin_client):
     issue = make_issue("Human trafficking")
     make_fact(issue, statement="Most North Korean women in China were trafficked.")
 
-    response = admin_client.get(_change_url(issue))
+    response = admin_client.get(admin_change_url(issue))
 
     assert "Most North Korean women in China were trafficked." in response.content.decode()
     assert response.context["inline_admin_formsets"][0].formset.prefix == "facts"
@@ -524,9 +500,9 @@ def test_renaming_an_issue_reindexes_the_organizations_that_address_it(admin_cli
     make_program(through_program, issues=[issue])
     bystander = make_org("C4ADS")
     assert _found("zoonotic") == []
-    data = _form_data(admin_client.get(_change_url(issue)))
+    data = admin_form_data(admin_client.get(admin_change_url(issue)))
 
-    response = admin_client.post(_change_url(issue), {**data, "name": "Zoonotic smuggling"})
+    response = admin_client.post(admin_change_url(issue), {**data, "name": "Zoonotic smuggling"})
 
     assert response.status_code == 302
     assert Issue.objects.get(pk=issue.pk).name == "Zoonotic smuggling"
@@ -572,9 +548,9 @@ def test_moving_a_program_to_another_organization_reindexes_both(admin_client):
     old_owner = make_org("Crossing Borders")
     new_owner = make_org("Helping Hands Korea")
     program = make_program(old_owner, "Orphan Care", slug="orphan-care")
-    data = _form_data(admin_client.get(_change_url(program)))
+    data = admin_form_data(admin_client.get(admin_change_url(program)))
 
-    response = admin_client.post(_change_url(program), {**data, "organization": new_owner.pk})
+    response = admin_client.post(admin_change_url(program), {**data, "organization": new_owner.pk})
 
     assert response.status_code == 302
     assert Program.objects.get(pk=program.pk).organization == new_owner
@@ -622,9 +598,9 @@ def test_renaming_an_issue_reindexes_its_related_issues(admin_client):
     renamed.related.add(related)
     index.refresh_issues([renamed.pk, related.pk])
     assert set(_found("trafficking", "issue")) == {renamed.pk, related.pk}
-    data = _form_data(admin_client.get(_change_url(renamed)))
+    data = admin_form_data(admin_client.get(admin_change_url(renamed)))
 
-    response = admin_client.post(_change_url(renamed), {**data, "name": "Zoonotic smuggling"})
+    response = admin_client.post(admin_change_url(renamed), {**data, "name": "Zoonotic smuggling"})
 
     assert response.status_code == 302
     assert _found("trafficking", "issue") == []
@@ -633,9 +609,9 @@ def test_renaming_an_issue_reindexes_its_related_issues(admin_client):
 def test_renaming_a_focus_area_reindexes_organizations(admin_client):
     area = make_focus_area("Rescue")
     org = make_org("Liberty in North Korea", focus_areas=[area])
-    data = _form_data(admin_client.get(_change_url(area)))
+    data = admin_form_data(admin_client.get(admin_change_url(area)))
 
-    response = admin_client.post(_change_url(area), {**data, "name": "Zoonotic extraction"})
+    response = admin_client.post(admin_change_url(area), {**data, "name": "Zoonotic extraction"})
 
     assert response.status_code == 302
     assert _found("zoonotic") == [org.pk]
@@ -663,7 +639,7 @@ def test_the_country_admin_is_read_only(admin_client):
     korea = Country.objects.get(pk="KR")
 
     assert admin_client.get("/admin/directory/country/add/").status_code == 403
-    response = admin_client.post(_change_url(korea), {"code": "KR", "name": "Korea"})
+    response = admin_client.post(admin_change_url(korea), {"code": "KR", "name": "Korea"})
     assert response.status_code == 403
     delete = admin_client.post("/admin/directory/country/KR/delete/", {"post": "yes"})
     assert delete.status_code == 403

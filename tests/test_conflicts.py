@@ -6,7 +6,14 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from directory.models import Issue, KeyFact, Organization, Program
-from tests.factories import make_fact, make_issue, make_org, make_program
+from tests.factories import (
+    admin_change_url,
+    admin_form_data,
+    make_fact,
+    make_issue,
+    make_org,
+    make_program,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -37,38 +44,10 @@ def bob(django_user_model):
     return _curator(django_user_model, "bob")
 
 
-def _change_url(obj) -> str:
-    return f"/admin/directory/{obj._meta.model_name}/{obj.pk}/change/"
-
-
-def _form_data(response) -> dict:
-    """What a browser would post back from an admin form, as it stands."""
-    data: dict = {}
-
-    def add(form):
-        for bound in form:
-            value = bound.value()
-            if value is None or value is False:
-                continue
-            if value is True:
-                data[bound.html_name] = "on"
-            elif isinstance(value, list | tuple):
-                data[bound.html_name] = [str(item) for item in value]
-            else:
-                data[bound.html_name] = str(value)
-
-    add(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        add(inline.formset.management_form)
-        for form in inline.formset.forms:
-            add(form)
-    return data
-
-
 def _open(client, obj) -> dict:
-    response = client.get(_change_url(obj))
+    response = client.get(admin_change_url(obj))
     assert response.status_code == 200
-    return _form_data(response)
+    return admin_form_data(response)
 
 
 def _conflict(response) -> str:
@@ -85,10 +64,11 @@ def test_saving_a_stale_organization_is_stopped_with_a_clear_message(alice, bob)
     org = make_org("PSCORE", summary="Education for defectors.")
     alices, bobs = _open(alice, org), _open(bob, org)
     assert (
-        alice.post(_change_url(org), {**alices, "summary": "Alice's summary."}).status_code == 302
+        alice.post(admin_change_url(org), {**alices, "summary": "Alice's summary."}).status_code
+        == 302
     )
 
-    response = bob.post(_change_url(org), {**bobs, "summary": "Bob's summary."})
+    response = bob.post(admin_change_url(org), {**bobs, "summary": "Bob's summary."})
 
     message = _conflict(response)
     assert CONFLICT in message
@@ -103,10 +83,10 @@ def test_saving_a_stale_organization_is_stopped_with_a_clear_message(alice, bob)
 def test_submitting_again_after_a_conflict_saves_the_second_copy(alice, bob):
     org = make_org("PSCORE")
     alices, bobs = _open(alice, org), _open(bob, org)
-    alice.post(_change_url(org), {**alices, "summary": "Alice's summary."})
-    stopped = bob.post(_change_url(org), {**bobs, "summary": "Bob's summary."})
+    alice.post(admin_change_url(org), {**alices, "summary": "Alice's summary."})
+    stopped = bob.post(admin_change_url(org), {**bobs, "summary": "Bob's summary."})
 
-    response = bob.post(_change_url(org), _form_data(stopped))
+    response = bob.post(admin_change_url(org), admin_form_data(stopped))
 
     assert response.status_code == 302
     assert Organization.objects.get(pk=org.pk).summary == "Bob's summary."
@@ -115,11 +95,11 @@ def test_submitting_again_after_a_conflict_saves_the_second_copy(alice, bob):
 def test_a_save_in_between_stops_the_second_submit_again(alice, bob):
     org = make_org("PSCORE")
     alices, bobs = _open(alice, org), _open(bob, org)
-    alice.post(_change_url(org), {**alices, "summary": "Alice's summary."})
-    stopped = bob.post(_change_url(org), {**bobs, "summary": "Bob's summary."})
-    alice.post(_change_url(org), {**_open(alice, org), "summary": "Alice again."})
+    alice.post(admin_change_url(org), {**alices, "summary": "Alice's summary."})
+    stopped = bob.post(admin_change_url(org), {**bobs, "summary": "Bob's summary."})
+    alice.post(admin_change_url(org), {**_open(alice, org), "summary": "Alice again."})
 
-    response = bob.post(_change_url(org), _form_data(stopped))
+    response = bob.post(admin_change_url(org), admin_form_data(stopped))
 
     assert CONFLICT in _conflict(response)
     assert Organization.objects.get(pk=org.pk).summary == "Alice again."
@@ -133,7 +113,7 @@ def test_a_status_action_after_opening_is_a_conflict_too(alice, bob):
         {"action": "send_to_review", "_selected_action": [org.pk]},
     )
 
-    response = bob.post(_change_url(org), {**bobs, "summary": "Bob's summary."})
+    response = bob.post(admin_change_url(org), {**bobs, "summary": "Bob's summary."})
 
     assert CONFLICT in _conflict(response)
     org.refresh_from_db()
@@ -144,9 +124,9 @@ def test_a_stale_organization_leaves_its_inline_programs_unsaved(alice, bob):
     org = make_org("PSCORE")
     program = make_program(org, "Tutoring")
     alices, bobs = _open(alice, org), _open(bob, org)
-    alice.post(_change_url(org), {**alices, "summary": "Alice's summary."})
+    alice.post(admin_change_url(org), {**alices, "summary": "Alice's summary."})
 
-    response = bob.post(_change_url(org), {**bobs, "programs-0-name": "Mentoring"})
+    response = bob.post(admin_change_url(org), {**bobs, "programs-0-name": "Mentoring"})
 
     assert CONFLICT in _conflict(response)
     assert Program.objects.get(pk=program.pk).name == "Tutoring"
@@ -155,8 +135,8 @@ def test_a_stale_organization_leaves_its_inline_programs_unsaved(alice, bob):
 def test_saving_an_unchanged_copy_twice_by_one_curator_is_no_conflict(alice):
     org = make_org("PSCORE")
 
-    first = alice.post(_change_url(org), {**_open(alice, org), "summary": "First."})
-    second = alice.post(_change_url(org), {**_open(alice, org), "summary": "Second."})
+    first = alice.post(admin_change_url(org), {**_open(alice, org), "summary": "First."})
+    second = alice.post(admin_change_url(org), {**_open(alice, org), "summary": "Second."})
 
     assert (first.status_code, second.status_code) == (302, 302)
     assert Organization.objects.get(pk=org.pk).summary == "Second."
@@ -168,15 +148,15 @@ def test_saving_an_unchanged_copy_twice_by_one_curator_is_no_conflict(alice):
 def test_saving_a_stale_program_is_stopped_then_saved_on_resubmit(alice, bob):
     program = make_program(make_org(), "Tutoring", summary="English.")
     alices, bobs = _open(alice, program), _open(bob, program)
-    assert alice.post(_change_url(program), {**alices, "summary": "Maths."}).status_code == 302
+    assert alice.post(admin_change_url(program), {**alices, "summary": "Maths."}).status_code == 302
 
-    stopped = bob.post(_change_url(program), {**bobs, "summary": "Music."})
+    stopped = bob.post(admin_change_url(program), {**bobs, "summary": "Music."})
 
     assert CONFLICT in _conflict(stopped)
     assert "alice saved this program" in _conflict(stopped)
     assert stopped.context["adminform"].form["summary"].value() == "Music."
     assert Program.objects.get(pk=program.pk).summary == "Maths."
-    assert bob.post(_change_url(program), _form_data(stopped)).status_code == 302
+    assert bob.post(admin_change_url(program), admin_form_data(stopped)).status_code == 302
     assert Program.objects.get(pk=program.pk).summary == "Music."
 
 
@@ -184,16 +164,18 @@ def test_saving_a_stale_issue_is_stopped_then_saved_on_resubmit(alice, bob):
     issue = make_issue("Human trafficking", summary="Old.")
     fact = make_fact(issue, figure="1,000")
     alices, bobs = _open(alice, issue), _open(bob, issue)
-    assert alice.post(_change_url(issue), {**alices, "summary": "Alice's."}).status_code == 302
+    assert alice.post(admin_change_url(issue), {**alices, "summary": "Alice's."}).status_code == 302
 
-    stopped = bob.post(_change_url(issue), {**bobs, "summary": "Bob's.", "facts-0-figure": "2,000"})
+    stopped = bob.post(
+        admin_change_url(issue), {**bobs, "summary": "Bob's.", "facts-0-figure": "2,000"}
+    )
 
     assert CONFLICT in _conflict(stopped)
     assert "alice saved this issue" in _conflict(stopped)
     assert stopped.context["adminform"].form["summary"].value() == "Bob's."
     assert Issue.objects.get(pk=issue.pk).summary == "Alice's."
     assert KeyFact.objects.get(pk=fact.pk).figure == "1,000"
-    assert bob.post(_change_url(issue), _form_data(stopped)).status_code == 302
+    assert bob.post(admin_change_url(issue), admin_form_data(stopped)).status_code == 302
     assert Issue.objects.get(pk=issue.pk).summary == "Bob's."
     assert KeyFact.objects.get(pk=fact.pk).figure == "2,000"
 
@@ -203,8 +185,8 @@ def test_saving_a_stale_issue_is_stopped_then_saved_on_resubmit(alice, bob):
 
 def test_a_fresh_add_form_is_never_a_conflict(alice, bob):
     pscore = make_org("PSCORE")  # other organizations have history
-    alices = _form_data(alice.get("/admin/directory/organization/add/"))
-    bobs = _form_data(bob.get("/admin/directory/organization/add/"))
+    alices = admin_form_data(alice.get("/admin/directory/organization/add/"))
+    bobs = admin_form_data(bob.get("/admin/directory/organization/add/"))
     assert alices["loaded_version"] == bobs["loaded_version"] == ""
 
     def filled(data, name):

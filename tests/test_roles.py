@@ -6,7 +6,13 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from directory.models import Organization, Program
-from tests.factories import make_org, make_program, make_superuser
+from tests.factories import (
+    admin_change_url,
+    admin_form_data,
+    make_org,
+    make_program,
+    make_superuser,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -52,37 +58,9 @@ def staff(request, django_user_model):
     return _client_for(_member(django_user_model, request.param))
 
 
-def _change_url(obj) -> str:
-    return f"/admin/directory/{obj._meta.model_name}/{obj.pk}/change/"
-
-
-def _form_data(response) -> dict:
-    """What a browser would post back from an admin change form, unchanged."""
-    data: dict = {}
-
-    def add(form):
-        for bound in form:
-            value = bound.value()
-            if value is None or value is False:
-                continue
-            if value is True:
-                data[bound.html_name] = "on"
-            elif isinstance(value, list | tuple):
-                data[bound.html_name] = [str(item) for item in value]
-            else:
-                data[bound.html_name] = str(value)
-
-    add(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        add(inline.formset.management_form)
-        for form in inline.formset.forms:
-            add(form)
-    return data
-
-
 def _edit(client, obj, **changes):
-    data = _form_data(client.get(_change_url(obj)))
-    return client.post(_change_url(obj), {**data, **changes})
+    data = admin_form_data(client.get(admin_change_url(obj)))
+    return client.post(admin_change_url(obj), {**data, **changes})
 
 
 def _actions(client, url=CHANGELIST) -> set[str]:
@@ -148,7 +126,7 @@ def test_each_role_sees_organizations_and_programs(staff):
     org = make_org("PSCORE", status="draft")
     program = make_program(org, "Tutoring")
 
-    for url in [CHANGELIST, _change_url(org), PROGRAMS, _change_url(program)]:
+    for url in [CHANGELIST, admin_change_url(org), PROGRAMS, admin_change_url(program)]:
         response = staff.get(url)
         assert response.status_code == 200, url
         assert "PSCORE" in response.content.decode(), url
@@ -244,7 +222,7 @@ def test_curators_cannot_add_an_organization_as_published(curator):
 def test_curators_are_offered_only_draft_and_review_for_a_draft(curator):
     org = make_org(status="draft")
 
-    form = curator.get(_change_url(org)).context["adminform"].form
+    form = curator.get(admin_change_url(org)).context["adminform"].form
 
     assert [value for value, _ in form.fields["status"].choices] == ["draft", "review"]
 

@@ -63,9 +63,17 @@ def test_it_answers_a_bad_query_with_a_json_400(client, params):
     assert response.json()["error"]
 
 
-def test_it_is_rate_limited_with_the_search_scope(client, settings):
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "search": "2/m"}
+def test_suggestions_have_their_own_allowance_and_a_json_429(client, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "search": "1/m", "suggest": "2/m"}
+    make_org("Harbor House")
+    ask = {"HTTP_ACCEPT": "application/json"}
 
-    statuses = [client.get(URL, {"q": f"word{n}"}).status_code for n in range(3)]
+    assert client.get(URL, {"q": "har"}, **ask).status_code == 200
+    assert client.get(URL, {"q": "harb"}, **ask).status_code == 200
+    refused = client.get(URL, {"q": "harbo"}, **ask)
+    searched = client.get("/search/", {"q": "harbor"})  # typing used none of the searches
 
-    assert statuses == [200, 200, 429]
+    assert refused.status_code == 429
+    assert refused["Retry-After"]
+    assert refused.json()["error"] == "Too many requests."
+    assert searched.status_code == 200

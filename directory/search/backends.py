@@ -162,32 +162,46 @@ def _sqlite_similar_terms(word: str, limit: int) -> list[tuple[str, int]]:
 # PostgreSQL: tsvector, pg_trgm -------------------------------------------------------
 
 
-def _pg_item(item: Item) -> tuple[str, list]:
-    parts, params = [], []
+def _pg_text(item: Item) -> str | None:
+    """The item's words as websearch_to_tsquery reads them (a phrase in quotes)."""
     words = _latin_words(item)
-    if words:
-        text = " ".join(words)
-        # A stop word alone ("the") makes an empty tsquery: it then constrains nothing,
-        # as it would inside one websearch_to_tsquery, instead of matching nothing.
-        parts.append(
-            "(numnode(websearch_to_tsquery('english', %s)) = 0"
-            " OR d.vector @@ websearch_to_tsquery('english', %s))"
-        )
-        params += [f'"{text}"' if len(words) > 1 else text] * 2
+    if not words:
+        return None
+    return f'"{" ".join(words)}"' if len(words) > 1 else words[0]
+
+
+def _pg_stop_words_only(parsed: ParsedQuery) -> set[str]:
+    """The items' texts that PostgreSQL's English dictionary reduces to nothing ("the").
+
+    Asked once, before the search, so that the search's own condition is a plain `@@`
+    its GIN index can answer: a test for an empty tsquery inside it would not be."""
+    texts = sorted({text for item in (*parsed.items, *parsed.excluded) if (text := _pg_text(item))})
+    sql = "SELECT t FROM unnest(%s::text[]) t WHERE numnode(websearch_to_tsquery('english', t)) = 0"
+    return {row[0] for row in _fetch(sql, [texts])} if texts else set()
+
+
+def _pg_item(item: Item, empty: set[str]) -> tuple[str, list]:
+    parts, params = [], []
+    text = _pg_text(item)
+    # Stop words alone constrain nothing, as they would inside one websearch_to_tsquery.
+    if text and text not in empty:
+        parts.append("d.vector @@ websearch_to_tsquery('english', %s)")
+        params.append(text)
     for tokens in _hangul_phrases(item):
         parts.append("d.ngram_vector @@ to_tsquery('simple', %s)")
         params.append(" <-> ".join(f"'{token}'" for token in tokens))
-    return "(" + " AND ".join(parts) + ")", params
+    return "(" + (" AND ".join(parts) or "TRUE") + ")", params
 
 
 def _pg_condition(parsed: ParsedQuery) -> tuple[str, list]:
+    empty = _pg_stop_words_only(parsed)
     clauses, params = [], []
     for group in parsed.groups:
-        compiled = [_pg_item(item) for item in group]
+        compiled = [_pg_item(item, empty) for item in group]
         clauses.append("(" + " OR ".join(sql for sql, _ in compiled) + ")")
         params += [p for _, item_params in compiled for p in item_params]
     for item in parsed.excluded:
-        sql, item_params = _pg_item(item)
+        sql, item_params = _pg_item(item, empty)
         clauses.append(f"NOT {sql}")
         params += item_params
     return " AND ".join(clauses), params

@@ -67,7 +67,7 @@ def search(request):
     return render(request, "directory/search.html", ctx)
 
 
-@ratelimit("search")
+@ratelimit("suggest", "300/m")
 @cache_page_for_visitors
 def suggest(request):
     """`/search/suggest/?q=`: up to 8 organizations and issues to jump to, as JSON."""
