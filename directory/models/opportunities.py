@@ -32,9 +32,11 @@ class OpportunityQuerySet(models.QuerySet):
     def visible(self, today=None):
         """Published, not expired, offered by a published organization: what the public sees."""
         today = today or timezone.localdate()
+        # A join rather than `organization__in=<published>`, which SQLite would answer by
+        # listing every published organization first, even for one organization's page.
         return self.filter(
             status=Opportunity.Status.PUBLISHED,
-            organization__in=Organization.objects.published(),
+            organization__status=Organization.Status.PUBLISHED,
         ).filter(Q(expires__isnull=True) | Q(expires__gte=today))
 
 

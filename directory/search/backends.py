@@ -22,6 +22,7 @@ TEXT_COLUMNS = "{name summary related body ngrams}"
 ORGANIZATION_FTS = "directory_search_org_fts"
 SHARED_FTS = "directory_search_fts"
 POSTGRES_RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # D, C, B, A, as ts_rank expects
+MIN_TRIGRAM_TEXT = 3
 
 
 def _hangul_phrases(item: Item) -> list[list[str]]:
@@ -193,8 +194,31 @@ def _pg_item(item: Item, empty: set[str]) -> tuple[str, list]:
     return "(" + (" AND ".join(parts) or "TRUE") + ")", params
 
 
+def _pg_one_tsquery(parsed: ParsedQuery, empty: set[str]) -> tuple[str, list]:
+    """The whole query as one tsquery (`&&`, `||`, `!!`), so that the GIN index applies the
+    exclusions too: `a AND NOT b` as two conditions reads every row holding `a`."""
+    parts, params = [], []
+    for group in parsed.groups:
+        texts = [_pg_text(item) for item in group]
+        if any(text in empty for text in texts):
+            continue  # an alternative of stop words only: the group constrains nothing
+        parts.append("(" + " || ".join(["websearch_to_tsquery('english', %s)"] * len(texts)) + ")")
+        params += texts
+    for item in parsed.excluded:
+        text = _pg_text(item)
+        if text in empty:
+            return "FALSE", []  # excluding what every document "holds"
+        parts.append("!! websearch_to_tsquery('english', %s)")
+        params.append(text)
+    if not parts:
+        return "TRUE", []
+    return "d.vector @@ (" + " && ".join(parts) + ")", params
+
+
 def _pg_condition(parsed: ParsedQuery) -> tuple[str, list]:
     empty = _pg_stop_words_only(parsed)
+    if not any(item.has_hangul for item in (*parsed.items, *parsed.excluded)):
+        return _pg_one_tsquery(parsed, empty)
     clauses, params = [], []
     for group in parsed.groups:
         compiled = [_pg_item(item, empty) for item in group]
@@ -212,13 +236,28 @@ def _pg_ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, fl
     condition, params = _pg_condition(parsed)
     words = " ".join(" ".join(_latin_words(item)) for item in parsed.items).strip()
     first = parsed.items[0].text
-    sql = f"""
-        WITH matches AS MATERIALIZED (
-            (SELECT d.id FROM directory_searchdocument d
-             WHERE d.kind = %s AND {condition} LIMIT %s)
+    name_pattern = _like(first)
+    params_first = [kind, *params, settings.SEARCH_CANDIDATES]
+    # Matches in names, through the trigram index: it needs three characters to narrow
+    # anything down, so a shorter first word (a two-syllable Korean word) goes without.
+    # The names are looked up first and on their own (MATERIALIZED): planned together with
+    # the text condition, the two indexes' bitmaps would be intersected over every row
+    # holding the words.
+    named, in_names, params_names = "", "", []
+    if len(first) >= MIN_TRIGRAM_TEXT:
+        named = """named AS MATERIALIZED (
+            SELECT d.id FROM directory_searchdocument d
+            WHERE d.kind = %s AND d.name ILIKE %s LIMIT %s
+        ),"""
+        in_names = f"""
             UNION
+            (SELECT d.id FROM named JOIN directory_searchdocument d ON d.id = named.id
+             WHERE {condition} LIMIT %s)"""
+        params_names = [kind, name_pattern, settings.SEARCH_CANDIDATES, *params, limit]
+    sql = f"""
+        WITH {named} matches AS MATERIALIZED (
             (SELECT d.id FROM directory_searchdocument d
-             WHERE d.kind = %s AND d.name ILIKE %s AND {condition} LIMIT %s)
+             WHERE d.kind = %s AND {condition} LIMIT %s){in_names}
         )
         SELECT d.object_id,
                ts_rank(%s, d.vector, plainto_tsquery('english', %s))
@@ -226,12 +265,9 @@ def _pg_ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, fl
                d.facets
         FROM matches JOIN directory_searchdocument d ON d.id = matches.id
         ORDER BY score DESC, d.object_id LIMIT %s"""
-    candidates = settings.SEARCH_CANDIDATES
-    name_pattern = _like(first)
-    first_branch = [kind, *params, candidates]
-    name_branch = [kind, name_pattern, *params, limit]
     scoring = [POSTGRES_RANK_WEIGHTS, words, name_pattern, limit]
-    return _fetch(sql, [*first_branch, *name_branch, *scoring])
+    named_params, union_params = params_names[:3], params_names[3:]
+    return _fetch(sql, [*named_params, *params_first, *union_params, *scoring])
 
 
 def _pg_name_contains(fragment: str, kind: str, limit: int) -> list[tuple[int, float, str]]:
