@@ -51,12 +51,15 @@ class CappedPaginator(Paginator):
     be opened: deep pages of a huge list are better reached by narrowing it.
     """
 
-    def __init__(self, object_list, per_page, cap: int):
+    def __init__(self, object_list, per_page, cap: int, count: int | None = None):
         super().__init__(object_list, per_page)
         self.cap = cap
+        self._known = count
 
     @cached_property
     def _counted(self) -> int:
+        if self._known is not None:  # counted already, e.g. by the cached facet counts
+            return self._known
         if isinstance(self.object_list, QuerySet):
             return self.object_list[: self.cap + 1].count()
         return self.object_list.count()
@@ -83,14 +86,17 @@ def ordered(filterset):
     return queryset.for_cards().order_by("name", "pk")
 
 
-def paginate(request, results, per_page: int | None = None):
-    """The requested page; 400 for a malformed number, 404 past the last page."""
+def paginate(request, results, per_page: int | None = None, count: int | None = None):
+    """The requested page; 400 for a malformed number, 404 past the last page. `count`,
+    when the caller knows it, saves counting the results."""
     raw = request.GET.get("page") or "1"
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
         raise BadRequest(
             _("The page number must be a whole number from 1 to %(last)d.") % {"last": MAX_PAGE}
         )
-    paginator = CappedPaginator(results, per_page or settings.PAGE_SIZE, settings.COUNT_CAP)
+    paginator = CappedPaginator(
+        results, per_page or settings.PAGE_SIZE, settings.COUNT_CAP, count=count
+    )
     try:
         return paginator.page(int(raw))
     except EmptyPage:

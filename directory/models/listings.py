@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -36,35 +36,39 @@ class OrganizationQuerySet(models.QuerySet):
         cutoff = (today or timezone.localdate()) - timedelta(days=settings.REVIEW_DUE_DAYS)
         return self.filter(Q(last_verified__isnull=True) | Q(last_verified__lt=cutoff))
 
-    # The three filters below test membership in uncorrelated subqueries, which the
-    # database evaluates once, rather than joining (rows would repeat and need DISTINCT)
-    # or checking each organization in turn.
+    # The three filters below ask, for each organization, whether a row links it to the
+    # value (directly or through a program): an index probe each. A page of a list in name
+    # order probes only as many organizations as it needs; the totals come from the facet
+    # counts, cached per content version, rather than from counting here.
+
+    def _linked(self, value_field: str, value, through_org, through_program):
+        direct = through_org.objects.filter(organization_id=OuterRef("pk"), **{value_field: value})
+        via_programs = through_program.objects.filter(
+            program__organization_id=OuterRef("pk"), **{value_field: value}
+        )
+        return Exists(direct) | Exists(via_programs)
 
     def addressing(self, issue):
         """Organizations addressing the issue directly or through any of their programs."""
-        direct = Organization.issues.through.objects.filter(issue=issue)
-        via_programs = Program.issues.through.objects.filter(issue=issue)
         return self.filter(
-            Q(pk__in=direct.values("organization_id"))
-            | Q(pk__in=via_programs.values("program__organization_id"))
+            self._linked("issue", issue, Organization.issues.through, Program.issues.through)
         )
 
     def with_focus(self, focus_area):
-        direct = Organization.focus_areas.through.objects.filter(focusarea=focus_area)
-        via_programs = Program.focus_areas.through.objects.filter(focusarea=focus_area)
         return self.filter(
-            Q(pk__in=direct.values("organization_id"))
-            | Q(pk__in=via_programs.values("program__organization_id"))
+            self._linked(
+                "focusarea",
+                focus_area,
+                Organization.focus_areas.through,
+                Program.focus_areas.through,
+            )
         )
 
     def working_in(self, country):
-        direct = Organization.countries.through.objects.filter(country=country)
-        via_programs = Program.countries.through.objects.filter(country=country)
-        return self.filter(
-            Q(pk__in=direct.values("organization_id"))
-            | Q(headquarters=country)
-            | Q(pk__in=via_programs.values("program__organization_id"))
+        linked = self._linked(
+            "country", country, Organization.countries.through, Program.countries.through
         )
+        return self.filter(linked | Q(headquarters=country))
 
     def for_cards(self):
         """What an organization card shows: its country and the issues it addresses, with

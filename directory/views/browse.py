@@ -8,6 +8,8 @@ from directory.cache import cached
 from directory.models import FocusArea, Issue, KeyFact, Opportunity, Organization, Program
 from directory.pagecache import cache_page_for_visitors
 
+PUBLISHED = Organization.Status.PUBLISHED
+
 RECENTLY_VERIFIED = 6
 PROGRAMS_SHOWN = 50
 GIVE_TO_SHOWN = 10
@@ -59,7 +61,9 @@ def issue_detail(request, slug):
     organizations = published.addressing(issue).for_cards().order_by("name", "pk")
     ctx = {
         "issue": issue,
-        "page_obj": results.paginate(request, organizations),
+        "page_obj": results.paginate(
+            request, organizations, count=_issue_counts(request).get(issue.pk, 0)
+        ),
         "give_to": published.addressing(issue)
         .exclude(donate_url="")
         .order_by(F("last_verified").desc(nulls_last=True), "name")[:GIVE_TO_SHOWN],
@@ -67,7 +71,7 @@ def issue_detail(request, slug):
         .filter(issues=issue)
         .select_related("organization", "country")
         .order_by(F("expires").asc(nulls_last=True), "title")[:OPPORTUNITIES_SHOWN],
-        "programs": Program.objects.filter(organization__in=published, issues=issue)
+        "programs": Program.objects.filter(organization__status=PUBLISHED, issues=issue)
         .select_related("organization")
         .order_by("organization__name", "name")[:PROGRAMS_SHOWN],
     }
@@ -87,8 +91,10 @@ def focus_area_detail(request, slug):
     organizations = published.with_focus(focus_area).for_cards().order_by("name", "pk")
     ctx = {
         "focus_area": focus_area,
-        "page_obj": results.paginate(request, organizations),
-        "programs": Program.objects.filter(organization__in=published, focus_areas=focus_area)
+        "page_obj": results.paginate(
+            request, organizations, count=_focus_area_counts(request).get(focus_area.pk, 0)
+        ),
+        "programs": Program.objects.filter(organization__status=PUBLISHED, focus_areas=focus_area)
         .select_related("organization")
         .order_by("organization__name", "name")[:PROGRAMS_SHOWN],
     }

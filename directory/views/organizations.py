@@ -24,8 +24,11 @@ def organization_list(request):
     ctx = {"filter": filterset}
     if not filterset.is_valid():
         return render(request, "directory/organization_list.html", ctx, status=400)
-    filterset.show_counts(filterset.facet_counts())
-    page = results.paginate(request, results.ordered(filterset))
+    counts = filterset.facet_counts()
+    filterset.show_counts(counts)
+    # Every organization has one type, so the type counts add up to the results.
+    total = None if filterset.outcome else sum(counts["type"].values())
+    page = results.paginate(request, results.ordered(filterset), count=total)
     ctx |= {
         "page_obj": page,
         "query": filterset.query,

@@ -43,7 +43,7 @@ def search(request):
         return render(request, "directory/search.html", ctx, status=400)
     kinds = [
         (Kind.ORGANIZATION, Organization.objects.published().for_cards()),
-        (Kind.PROGRAM, Program.objects.filter(organization__in=Organization.objects.published())
+        (Kind.PROGRAM, Program.objects.filter(organization__status=Organization.Status.PUBLISHED)
          .select_related("organization")),
         (Kind.ISSUE, Issue.objects.all()),
     ]  # fmt: skip
