@@ -171,6 +171,9 @@ PAGE_SIZE = env_int("PAGE_SIZE", 20, minimum=1)
 SEARCH_MAX_RESULTS = env_int("SEARCH_MAX_RESULTS", 1000, minimum=10)
 # How many matches a query ranks (plus up to SEARCH_MAX_RESULTS matches in names).
 SEARCH_CANDIDATES = env_int("SEARCH_CANDIDATES", 2000, minimum=100)
+if SEARCH_CANDIDATES <= SEARCH_MAX_RESULTS:
+    # Fewer candidates than results would hide that a common word matched more.
+    raise ImproperlyConfigured("SEARCH_CANDIDATES must be larger than SEARCH_MAX_RESULTS.")
 # Lists count at most this many results ("more than 10,000") and page no further.
 COUNT_CAP = env_int("COUNT_CAP", 10_000, minimum=100)
 

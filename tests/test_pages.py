@@ -717,3 +717,30 @@ def test_the_organization_page_shows_a_hostile_name_as_text(client, hostile):
 
     assert f"<h1>{escape(XSS_ORG)} " in html
     assert f"<title>{escape(XSS_ORG)} · Causeway</title>" in html
+
+
+def test_issue_page_lists_the_first_programs_on_it_by_organization_name(
+    client, settings, monkeypatch
+):
+    settings.PAGE_CACHE_SECONDS = 0  # each request renders afresh
+    issue = make_issue("Child labor", slug="child-labor")
+    other = make_issue("Refugees", slug="refugees")
+    zeta, alpha = make_org("Zeta Trust"), make_org("Alpha Aid")
+    make_program(zeta, "Zeta School", issues=[issue])
+    make_program(alpha, "Night Classes", issues=[issue])
+    make_program(alpha, "Apprentices", issues=[issue])
+    make_program(alpha, "Camp Clinic", issues=[other])
+    hidden = make_org("Aardvark Draft", status=Organization.Status.DRAFT)
+    make_program(hidden, "Hidden Program", issues=[issue])
+
+    shown = lambda: [p.name for p in get_response(client, issue).context["programs"]]  # noqa: E731
+
+    assert shown() == ["Apprentices", "Night Classes", "Zeta School"]
+    monkeypatch.setattr("directory.views.browse.PROGRAMS_SHOWN", 2)
+    assert shown() == ["Apprentices", "Night Classes"]
+
+
+def get_response(client, issue):
+    response = client.get(issue.get_absolute_url())
+    assert response.status_code == 200
+    return response

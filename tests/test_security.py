@@ -13,6 +13,7 @@ from http.cookies import Morsel
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
 from directory.models import Organization
 from tests.factories import make_org
@@ -94,6 +95,17 @@ def test_error_pages_carry_the_headers_too(client, db):
     assert response.status_code == 404
     assert "default-src 'none'" in response["Content-Security-Policy"]
     assert response["Cross-Origin-Resource-Policy"] == "same-origin"
+
+
+@pytest.mark.parametrize("path", ["/", "/organizations/", "/ko/issues/", "/no-such-page/"])
+def test_a_request_for_another_host_gets_a_400_not_a_500(db, path):
+    # The pages carry their own absolute address, which such a request cannot have.
+    client = Client(HTTP_HOST="evil.example", raise_request_exception=False)
+
+    response = client.get(path, secure=True)
+
+    assert response.status_code == 400
+    assert "Bad request" in response.content.decode()
 
 
 def test_the_500_page_uses_the_site_stylesheet_without_inline_styles(client, db):

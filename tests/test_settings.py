@@ -66,6 +66,12 @@ def test_it_rejects_an_unsupported_database():
     assert "DATABASE_URL must point at SQLite or PostgreSQL" in result.stderr
 
 
+def test_it_rejects_fewer_search_candidates_than_results():
+    result = load_settings(DEBUG="true", SEARCH_CANDIDATES="500", SEARCH_MAX_RESULTS="1000")
+    assert result.returncode != 0
+    assert "SEARCH_CANDIDATES must be larger than SEARCH_MAX_RESULTS" in result.stderr
+
+
 def test_it_rejects_a_site_url_that_is_not_a_web_address():
     result = load_settings(DEBUG="true", SITE_URL="causeway.example.org")
     assert result.returncode != 0

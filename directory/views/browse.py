@@ -1,6 +1,6 @@
 """The home page and browsing by issue and by focus area."""
 
-from django.db.models import F, Prefetch
+from django.db.models import Exists, F, OuterRef, Prefetch
 from django.shortcuts import get_object_or_404, render
 
 from directory import facets, results
@@ -8,12 +8,32 @@ from directory.cache import cached
 from directory.models import FocusArea, Issue, KeyFact, Opportunity, Organization, Program
 from directory.pagecache import cache_page_for_visitors
 
-PUBLISHED = Organization.Status.PUBLISHED
-
 RECENTLY_VERIFIED = 6
 PROGRAMS_SHOWN = 50
 GIVE_TO_SHOWN = 10
 OPPORTUNITIES_SHOWN = 10
+
+
+def _first_programs(**link):
+    """The first programs on an issue (or in a focus area) by organization name.
+
+    They belong to the first organizations in name order that have one, so those are found
+    by walking the organizations in that order, instead of sorting every such program.
+    """
+    programs = Program.objects.filter(**link)
+    owners = (
+        Organization.objects.published()
+        .filter(Exists(programs.filter(organization=OuterRef("pk"))))
+        .order_by("name", "pk")
+        .values_list("pk", flat=True)[:PROGRAMS_SHOWN]
+    )
+    # Their programs first, then each one checked: not the other way round.
+    return (
+        Program.objects.filter(organization__in=list(owners))
+        .filter(Exists(programs.filter(pk=OuterRef("pk"))))
+        .select_related("organization")
+        .order_by("organization__name", "name")[:PROGRAMS_SHOWN]
+    )
 
 
 def _with_counts(objects, counts):
@@ -71,9 +91,7 @@ def issue_detail(request, slug):
         .filter(issues=issue)
         .select_related("organization", "country")
         .order_by(F("expires").asc(nulls_last=True), "title")[:OPPORTUNITIES_SHOWN],
-        "programs": Program.objects.filter(organization__status=PUBLISHED, issues=issue)
-        .select_related("organization")
-        .order_by("organization__name", "name")[:PROGRAMS_SHOWN],
+        "programs": _first_programs(issues=issue),
     }
     return render(request, "directory/issue_detail.html", ctx)
 
@@ -94,8 +112,6 @@ def focus_area_detail(request, slug):
         "page_obj": results.paginate(
             request, organizations, count=_focus_area_counts(request).get(focus_area.pk, 0)
         ),
-        "programs": Program.objects.filter(organization__status=PUBLISHED, focus_areas=focus_area)
-        .select_related("organization")
-        .order_by("organization__name", "name")[:PROGRAMS_SHOWN],
+        "programs": _first_programs(focus_areas=focus_area),
     }
     return render(request, "directory/focus_area_detail.html", ctx)

@@ -1,12 +1,16 @@
 """Error pages in the site's design."""
 
-from django.core.exceptions import BadRequest
-from django.http import HttpResponseServerError
+from django.core.exceptions import BadRequest, DisallowedHost
+from django.http import HttpResponseBadRequest, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
 
 def bad_request(request, exception=None):
+    if isinstance(exception, DisallowedHost):
+        # The site's pages carry their own address, which a request for another host has
+        # not got: answer without them.
+        return HttpResponseBadRequest(_PLAIN_400, content_type="text/html; charset=utf-8")
     # Only our own BadRequest messages are meant for visitors.
     message = str(exception) if isinstance(exception, BadRequest) else ""
     return render(request, "errors/400.html", {"message": message}, status=400)
@@ -28,4 +32,8 @@ def server_error(request):
 _PLAIN_500 = (
     '<!doctype html><html lang="en"><meta charset="utf-8"><title>Something went wrong</title>'
     "<h1>Something went wrong</h1><p>Please try again in a moment.</p></html>"
+)
+_PLAIN_400 = (
+    '<!doctype html><html lang="en"><meta charset="utf-8"><title>Bad request</title>'
+    "<h1>Bad request</h1><p>This server does not answer for that address.</p></html>"
 )
