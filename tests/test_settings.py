@@ -66,6 +66,25 @@ def test_it_rejects_an_unsupported_database():
     assert "DATABASE_URL must point at SQLite or PostgreSQL" in result.stderr
 
 
+def _manage(*args, **environ) -> subprocess.CompletedProcess:
+    clean = {"PATH": os.environ.get("PATH", ""), **environ}
+    command = [sys.executable, "manage.py", *args]
+    return subprocess.run(command, cwd=ROOT, env=clean, capture_output=True, text=True)
+
+
+def test_manage_py_runs_in_debug_on_an_unconfigured_checkout():
+    result = _manage("makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
+def test_manage_py_stays_out_of_debug_where_a_secret_key_is_set():
+    show = "from django.conf import settings; print(settings.DEBUG)"
+    result = _manage("shell", "-c", show, SECRET_KEY="s3cret", ALLOWED_HOSTS="example.org")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
+
+
 def test_it_rejects_fewer_search_candidates_than_results():
     result = load_settings(DEBUG="true", SEARCH_CANDIDATES="500", SEARCH_MAX_RESULTS="1000")
     assert result.returncode != 0
