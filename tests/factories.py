@@ -86,7 +86,8 @@ def admin_change_url(obj) -> str:
 
 
 def admin_form_data(response) -> dict:
-    """What a browser would post back from an admin change form, as it stands."""
+    """What a browser would post back from an admin form (inlines included), as it stands."""
+    assert response.status_code == 200, response.status_code
     data: dict = {}
 
     def add(form):
@@ -102,7 +103,7 @@ def admin_form_data(response) -> dict:
                 data[bound.html_name] = str(value)
 
     add(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
+    for inline in response.context.get("inline_admin_formsets", []):
         add(inline.formset.management_form)
         for form in inline.formset.forms:
             add(form)

@@ -8,7 +8,15 @@ from django.utils import timezone
 
 from directory.models import Organization
 from directory.search import parse, search
-from tests.factories import make_fact, make_issue, make_org, make_program, make_source
+from tests.factories import (
+    admin_change_url,
+    admin_form_data,
+    make_fact,
+    make_issue,
+    make_org,
+    make_program,
+    make_source,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,41 +46,13 @@ def editor(django_user_model):
     return _signed_in(django_user_model, "edward", "Editors")
 
 
-def _change_url(obj) -> str:
-    return f"/admin/directory/{obj._meta.model_name}/{obj.pk}/change/"
-
-
 def _history_url(obj) -> str:
     return f"/admin/directory/{obj._meta.model_name}/{obj.pk}/history/"
 
 
-def _form_data(response) -> dict:
-    """What a browser would post back from an admin form, unchanged."""
-    data: dict = {}
-
-    def add(form):
-        for bound in form:
-            value = bound.value()
-            if value is None or value is False:
-                continue
-            if value is True:
-                data[bound.html_name] = "on"
-            elif isinstance(value, list | tuple):
-                data[bound.html_name] = [str(item) for item in value]
-            else:
-                data[bound.html_name] = str(value)
-
-    add(response.context["adminform"].form)
-    for inline in response.context.get("inline_admin_formsets", []):
-        add(inline.formset.management_form)
-        for form in inline.formset.forms:
-            add(form)
-    return data
-
-
 def _edit(client, obj, **changes):
-    data = _form_data(client.get(_change_url(obj)))
-    response = client.post(_change_url(obj), {**data, **changes})
+    data = admin_form_data(client.get(admin_change_url(obj)))
+    response = client.post(admin_change_url(obj), {**data, **changes})
     assert response.status_code == 302, response.context["adminform"].form.errors
     return response
 
@@ -188,9 +168,9 @@ def test_editing_an_issue_and_its_key_fact_records_both(curator):
 def test_deleting_a_key_fact_is_recorded(editor):
     issue = make_issue()
     fact = make_fact(issue)
-    data = _form_data(editor.get(_change_url(issue)))
+    data = admin_form_data(editor.get(admin_change_url(issue)))
 
-    response = editor.post(_change_url(issue), {**data, "facts-0-DELETE": "on"})
+    response = editor.post(admin_change_url(issue), {**data, "facts-0-DELETE": "on"})
 
     assert response.status_code == 302
     deleted = fact.history.model.objects.filter(id=fact.pk).latest("history_id")
@@ -263,7 +243,7 @@ def _revert(client, org, record):
     page = client.get(url)
     assert page.status_code == 200
     assert page.context["adminform"].form["name"].value() == record.name
-    return client.post(url, _form_data(page))
+    return client.post(url, admin_form_data(page))
 
 
 def _rename_then_revert(curator, editor):
@@ -293,7 +273,7 @@ def test_a_curator_cannot_revert_to_a_version_only_an_editor_may_save(curator, e
     published = org.history.get(status="published")
 
     page = curator.get(f"{_history_url(org)}{published.history_id}/")
-    response = curator.post(f"{_history_url(org)}{published.history_id}/", _form_data(page))
+    response = curator.post(f"{_history_url(org)}{published.history_id}/", admin_form_data(page))
 
     assert response.status_code == 200
     assert Organization.objects.get(pk=org.pk).status == "review"

@@ -29,7 +29,14 @@ from directory.models import (
 )
 from directory.search import InvalidQuery, index, parse
 from directory.search.query import STOP_WORDS
-from tests.factories import make_focus_area, make_issue, make_org, make_program
+from tests.factories import (
+    admin_change_url,
+    admin_form_data,
+    make_focus_area,
+    make_issue,
+    make_org,
+    make_program,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -105,10 +112,6 @@ def bulk_orgs(count, summary="Keeps a lighthouse for sailors."):
 # --- Admin helpers ---------------------------------------------------------------------------
 
 
-def _change_url(obj):
-    return f"/admin/directory/{obj._meta.model_name}/{obj.pk}/change/"
-
-
 def _management(prefix, total=0, initial=0):
     return {
         f"{prefix}-TOTAL_FORMS": str(total),
@@ -118,35 +121,10 @@ def _management(prefix, total=0, initial=0):
     }
 
 
-def _form_data(response):
-    """What a browser posts back from an admin change form, inlines included, unchanged."""
-    data = {}
-
-    def add(form):
-        for bound in form:
-            value = bound.value()
-            if value is None or value is False:
-                continue
-            if value is True:
-                data[bound.html_name] = "on"
-            elif isinstance(value, list | tuple):
-                data[bound.html_name] = [str(item) for item in value]
-            else:
-                data[bound.html_name] = str(value)
-
-    assert response.status_code == 200
-    add(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        add(inline.formset.management_form)
-        for form in inline.formset.forms:
-            add(form)
-    return data
-
-
 def _edit(admin_client, obj, **changes):
     """Post the object's admin change form back with some fields changed."""
-    url = _change_url(obj)
-    response = admin_client.post(url, {**_form_data(admin_client.get(url)), **changes})
+    url = admin_change_url(obj)
+    response = admin_client.post(url, {**admin_form_data(admin_client.get(url)), **changes})
     assert response.status_code == 302, response.context["adminform"].form.errors
     return response
 
@@ -753,8 +731,8 @@ def test_archiving_with_the_admin_action_makes_it_not_found(admin_client, visito
 
 def test_a_program_added_inline_makes_its_organization_found_by_its_name(admin_client):
     org = make_org("Harbor House", summary="Helps sailors.")
-    url = _change_url(org)
-    data = _form_data(admin_client.get(url))
+    url = admin_change_url(org)
+    data = admin_form_data(admin_client.get(url))
     assert data["programs-TOTAL_FORMS"] == "0"
     data.update(
         {
@@ -851,9 +829,9 @@ def test_unlinking_related_issues_in_the_admin_updates_both_issues(admin_client)
     index.refresh_issues([trafficking.pk, marriage.pk])
     assert found_set("trafficking", "issue") == {trafficking.pk, marriage.pk}
 
-    data = _form_data(admin_client.get(_change_url(trafficking)))
+    data = admin_form_data(admin_client.get(admin_change_url(trafficking)))
     data.pop("related")
-    response = admin_client.post(_change_url(trafficking), data)
+    response = admin_client.post(admin_change_url(trafficking), data)
 
     assert response.status_code == 302
     assert not marriage.related.exists()
