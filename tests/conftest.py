@@ -13,6 +13,12 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Test users have passwords; hashing them slowly tests nothing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Cached counts and pages are keyed on the content version, which restarts with each test."""
     from django.core.cache import caches

@@ -34,12 +34,6 @@ CHANGELIST = "/admin/directory/organization/"
 ADD = "/admin/directory/organization/add/"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The admin_client's superuser needs a password; hashing it slowly tests nothing here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _found(words: str, kind: str = "organization") -> list[int]:
     return search(parse(words), kind)
 

@@ -20,12 +20,6 @@ pytestmark = pytest.mark.django_db
 CONFLICT = "after you opened it"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users here have passwords; hashing them slowly tests nothing here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _curator(django_user_model, username: str) -> Client:
     user = django_user_model.objects.create_user(username, password="pw", is_staff=True)
     user.groups.add(Group.objects.get(name="Curators"))

@@ -22,12 +22,6 @@ def _curators_to_email(settings):
     settings.CURATOR_EMAILS = [CURATOR]
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users here have passwords; hashing them slowly tests nothing here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def curator(django_user_model):
     user = django_user_model.objects.create_user("carol", password="pw", is_staff=True)

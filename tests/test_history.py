@@ -21,12 +21,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users here have passwords; hashing them slowly tests nothing here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _signed_in(django_user_model, username: str, group: str) -> Client:
     user = django_user_model.objects.create_user(username, password="pw", is_staff=True)
     user.groups.add(Group.objects.get(name=group))

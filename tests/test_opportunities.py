@@ -481,11 +481,6 @@ def test_validation_names_the_on_site_rule_before_the_database_does():
 # --- Curation in the admin -----------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _signed_in(django_user_model, group: str) -> Client:
     user = django_user_model.objects.create_user(group.lower(), is_staff=True)
     user.groups.add(Group.objects.get(name=group))

@@ -22,12 +22,6 @@ PASSWORD = "a long and unguessable passphrase"
 ROLES = ["Curators", "Editors"]
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users here sign in with a password; hashing it slowly tests nothing here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _member(django_user_model, group: str, username: str | None = None):
     user = django_user_model.objects.create_user(
         username or group.lower(), f"{group.lower()}@example.org", PASSWORD, is_staff=True

@@ -46,12 +46,6 @@ PAGES = ["/organizations/", "/search/"]
 CHANGELIST = "/admin/directory/organization/"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The admin_client's superuser needs a password; hashing it slowly tests nothing here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def visitor():
     """An anonymous visitor, apart from the signed-in curator of `admin_client`."""
