@@ -5,7 +5,8 @@ directly or through any of its programs, the same rule the filters apply. Each f
 one grouped query, whatever the number of results.
 
 A search's results are a bounded list of ids (at most SEARCH_MAX_RESULTS): their counts
-are read from the facet values their search documents store, in one query (`counts_of`).
+come from the facet values their search documents store, which the search returns with
+them (`counts_of`).
 """
 
 from collections import Counter

@@ -137,7 +137,9 @@ class OrganizationFilter(django_filters.FilterSet):
     def matching_ids(self) -> set[int]:
         """The ids of a search's results that pass the other filters (a bounded set)."""
         queryset = self.qs  # runs the search
-        narrowed = any(self.form.cleaned_data.get(name) for name in FILTER_PARAMETERS[1:])
+        narrowed = any(
+            self.form.cleaned_data.get(name) for name in FILTER_PARAMETERS if name != "q"
+        )
         if not narrowed:  # the search only ever returns published organizations
             return set(self.ranked_ids)
         return set(queryset.values_list("pk", flat=True))

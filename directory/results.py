@@ -24,11 +24,8 @@ class RankedResults:
         self._ids = [pk for pk in ranked_ids if pk in allowed]
         self._engine_capped = engine_capped
 
-    def _matching(self) -> list[int]:
-        return self._ids
-
     def count(self) -> int:
-        return len(self._matching())
+        return len(self._ids)
 
     @property
     def capped(self) -> bool:
@@ -39,7 +36,7 @@ class RankedResults:
         return self.count()
 
     def __getitem__(self, index):
-        ids = self._matching()[index]
+        ids = self._ids[index]
         objects = Organization.objects.for_cards().in_bulk(ids)
         return [objects[pk] for pk in ids if pk in objects]
 

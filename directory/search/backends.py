@@ -8,6 +8,8 @@ Words go through each database's stemmed full-text index; Korean goes through th
 Hangul n-gram column (see `index.hangul_ngrams`), so it matches inside words too.
 """
 
+import functools
+
 from django.conf import settings
 from django.db import connection
 
@@ -171,17 +173,23 @@ def _pg_text(item: Item) -> str | None:
     return f'"{" ".join(words)}"' if len(words) > 1 else words[0]
 
 
-def _pg_stop_words_only(parsed: ParsedQuery) -> set[str]:
+def _pg_stop_words_only(parsed: ParsedQuery) -> frozenset[str]:
     """The items' texts that PostgreSQL's English dictionary reduces to nothing ("the").
 
     Asked once, before the search, so that the search's own condition is a plain `@@`
     its GIN index can answer: a test for an empty tsquery inside it would not be."""
     texts = sorted({text for item in (*parsed.items, *parsed.excluded) if (text := _pg_text(item))})
+    return _pg_empty_texts(tuple(texts)) if texts else frozenset()
+
+
+@functools.lru_cache(maxsize=1024)
+def _pg_empty_texts(texts: tuple[str, ...]) -> frozenset[str]:
+    # The dictionary is fixed, so a search over several kinds (or a repeated one) asks once.
     sql = "SELECT t FROM unnest(%s::text[]) t WHERE numnode(websearch_to_tsquery('english', t)) = 0"
-    return {row[0] for row in _fetch(sql, [texts])} if texts else set()
+    return frozenset(row[0] for row in _fetch(sql, [list(texts)]))
 
 
-def _pg_item(item: Item, empty: set[str]) -> tuple[str, list]:
+def _pg_item(item: Item, empty: frozenset[str]) -> tuple[str, list]:
     parts, params = [], []
     text = _pg_text(item)
     # Stop words alone constrain nothing, as they would inside one websearch_to_tsquery.
@@ -194,7 +202,7 @@ def _pg_item(item: Item, empty: set[str]) -> tuple[str, list]:
     return "(" + (" AND ".join(parts) or "TRUE") + ")", params
 
 
-def _pg_one_tsquery(parsed: ParsedQuery, empty: set[str]) -> tuple[str, list]:
+def _pg_one_tsquery(parsed: ParsedQuery, empty: frozenset[str]) -> tuple[str, list]:
     """The whole query as one tsquery (`&&`, `||`, `!!`), so that the GIN index applies the
     exclusions too: `a AND NOT b` as two conditions reads every row holding `a`."""
     parts, params = [], []
