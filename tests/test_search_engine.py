@@ -14,6 +14,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 
 from directory import facets as facets_module
 from directory import search
@@ -1207,3 +1208,18 @@ def test_marking_verified_in_the_admin_shows_at_once_on_cached_cards(visitor, ad
     _act(admin_client, "mark_verified_today", org)
 
     assert "Not yet verified" not in get_html(visitor, "/organizations/")
+
+
+@pytest.mark.skipif(not SQLITE, reason="reads SQLite's query plan; PostgreSQL ranks otherwise")
+def test_sqlite_ranking_looks_candidates_up_in_the_covering_index():
+    """Each candidate's object id and facets come from the small index of migration 0019,
+    not from its document row, which holds the whole text."""
+    make_org("Harbor House", summary="Shelter for sailors.")
+    make_org("Lighthouse Trust", summary="A shelter by the sea.")
+    with CaptureQueriesContext(connection) as queries:
+        assert len(found("shelter")) == 2
+    ranking = next(q["sql"] for q in queries.captured_queries if "bm25(" in q["sql"])
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {ranking}")
+        plan = " | ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "USING COVERING INDEX directory_searchdoc_ranking" in plan, plan

@@ -18,11 +18,13 @@ from directory.search.query import HANGUL_RUN, Item, ParsedQuery
 # Relative weight of each column: name and alternate name, then summary, then the names of
 # programs, issues and focus areas, then descriptions (and, on SQLite, Korean n-grams).
 SQLITE_BM25_WEIGHTS = "10.0, 4.0, 2.0, 1.0, 2.0"  # name, summary, related, body, ngrams
-TEXT_COLUMNS = "{name summary related body ngrams}"
+TEXT_COLUMNS = "{name summary related body ngrams} : "
 # Organizations have an FTS5 table of their own; programs and issues share one with a
 # `kind` column (migration 0017).
 ORGANIZATION_FTS = "directory_search_org_fts"
 SHARED_FTS = "directory_search_fts"
+# Covers the ranking query's lookup of each candidate's object id and facets (0019).
+SQLITE_RANKING_INDEX = "directory_searchdoc_ranking"
 POSTGRES_RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # D, C, B, A, as ts_rank expects
 MIN_TRIGRAM_TEXT = 3
 
@@ -66,20 +68,25 @@ def _fts5_parts(parsed: ParsedQuery) -> tuple[str, str | None]:
     return " AND ".join(groups), excluded
 
 
-def _fts5_table(kind: str) -> tuple[str, str]:
-    """The FTS5 table holding documents of `kind`, and the condition that selects them."""
+def _fts5_table(kind: str) -> tuple[str, str, str]:
+    """The FTS5 table holding documents of `kind`, the condition that selects them, and
+    the filter that keeps words to the text columns.
+
+    Every column of the organizations' table is text, and a filter naming them all would
+    still make FTS5 check the column of every position it reads."""
     if kind == "organization":
-        return ORGANIZATION_FTS, ""
-    return SHARED_FTS, f'kind : "{kind}" AND '
+        return ORGANIZATION_FTS, "", ""
+    return SHARED_FTS, f'kind : "{kind}" AND ', TEXT_COLUMNS
 
 
 def fts5_expression(parsed: ParsedQuery, kind: str) -> str:
     """A MATCH expression for documents of `kind` whose text matches the query and holds
     none of the excluded words (in the table `_fts5_table(kind)` names)."""
     required, excluded = _fts5_parts(parsed)
-    expression = f"{_fts5_table(kind)[1]}{TEXT_COLUMNS} : ({required})"
+    _, selects, columns = _fts5_table(kind)
+    expression = f"{selects}{columns}({required})"
     if excluded:
-        expression = f"({expression}) NOT ({TEXT_COLUMNS} : ({excluded}))"
+        expression = f"({expression}) NOT ({columns}({excluded}))"
     return expression
 
 
@@ -124,7 +131,7 @@ def _sqlite_ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int
         params += [in_name if single else f"({expression}) AND {in_name}", limit]
     sql = f"""
         SELECT d.object_id, MAX(c.score) AS best, d.facets FROM ({candidates}) c
-        JOIN directory_searchdocument d ON d.id = c.rowid
+        JOIN directory_searchdocument d INDEXED BY {SQLITE_RANKING_INDEX} ON d.id = c.rowid
         GROUP BY d.object_id ORDER BY best DESC, d.object_id LIMIT %s"""
     return _fetch(sql, [*params, limit])
 
