@@ -110,7 +110,7 @@ def _sqlite_ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int
     queries: a rowid condition beside MATCH would make FTS5 evaluate the query once per row.
     """
     expression = fts5_expression(parsed, kind)
-    table = _fts5_table(kind)[0]
+    table, selects, _ = _fts5_table(kind)
     weights = SQLITE_BM25_WEIGHTS if table == ORGANIZATION_FTS else f"0.0, {SQLITE_BM25_WEIGHTS}"
     score = f"-bm25({table}, {weights})"
     candidates = f"""SELECT * FROM (SELECT rowid, {score} AS score FROM {table}
@@ -118,7 +118,7 @@ def _sqlite_ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int
     params = [expression, settings.SEARCH_CANDIDATES]
     in_name = _fts5_name_filter(parsed.items[0])
     if in_name:
-        in_name = _fts5_table(kind)[1] + in_name
+        in_name = selects + in_name
     # Intersecting the whole query with a name condition reads every position of its words
     # even when no name holds them, so first ask the names alone (which suffices for a
     # one-item query: its words in the name are its words in the document).
