@@ -345,9 +345,12 @@ if SITE_URL and not SITE_URL.startswith(("https://", "http://")):
 # Database: connection timeout, read replicas, backups
 # ---------------------------------------------------------------------------------------
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1)
-    )
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1))
+    # A search's sequential scan stops at its first matches (directory.search), so it must
+    # start at the table's first row, not wherever the last large scan stopped: otherwise
+    # the same search finds other matches from one request to the next.
+    _options["options"] = f"{_options.get('options', '')} -c synchronize_seqscans=off".strip()
 # Reads go to a replica and writes to the primary (config.routers) when replicas are named.
 DATABASE_REPLICAS = []
 for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):

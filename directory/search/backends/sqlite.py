@@ -1,0 +1,138 @@
+"""SQLite: FTS5 tables with bm25 column weights and porter stemming, a trigram index
+for names (Korean and fragments) and one for the vocabulary (typo correction)."""
+
+from django.conf import settings
+
+from directory.search.backends.common import fetch, hangul_phrases, latin_words, like_pattern
+from directory.search.query import HANGUL_RUN, Item, ParsedQuery
+
+# Relative weight of each column: name and alternate name, then summary, then the names of
+# programs, issues and focus areas, then descriptions, then Korean n-grams.
+BM25_WEIGHTS = "10.0, 4.0, 2.0, 1.0, 2.0"  # name, summary, related, body, ngrams
+TEXT_COLUMNS = "{name summary related body ngrams} : "
+# Organizations have an FTS5 table of their own; programs and issues share one with a
+# `kind` column (migration 0017).
+ORGANIZATION_FTS = "directory_search_org_fts"
+SHARED_FTS = "directory_search_fts"
+# Covers the ranking query's lookup of each candidate's object id and facets (0019).
+RANKING_INDEX = "directory_searchdoc_ranking"
+
+
+def _fts5_item(item: Item) -> str:
+    # Tokens contain only \w characters, so double-quoting them cannot break the syntax.
+    parts = []
+    words = latin_words(item)
+    if words:
+        parts.append('"' + " ".join(words) + '"')
+    parts += ['ngrams : "' + " ".join(tokens) + '"' for tokens in hangul_phrases(item)]
+    return "(" + " AND ".join(parts) + ")"
+
+
+def _fts5_parts(parsed: ParsedQuery) -> tuple[str, str | None]:
+    """The expression every result must match, and the one none may match (or None)."""
+    groups = [
+        "(" + " OR ".join(_fts5_item(item) for item in group) + ")" for group in parsed.groups
+    ]
+    excluded = " OR ".join(_fts5_item(item) for item in parsed.excluded) or None
+    return " AND ".join(groups), excluded
+
+
+def _fts5_table(kind: str) -> tuple[str, str, str]:
+    """The FTS5 table holding documents of `kind`, the condition that selects them, and
+    the filter that keeps words to the text columns.
+
+    Every column of the organizations' table is text, and a filter naming them all would
+    still make FTS5 check the column of every position it reads."""
+    if kind == "organization":
+        return ORGANIZATION_FTS, "", ""
+    return SHARED_FTS, f'kind : "{kind}" AND ', TEXT_COLUMNS
+
+
+def _fts5_expression(parsed: ParsedQuery, kind: str) -> str:
+    """A MATCH expression for documents of `kind` whose text matches the query and holds
+    none of the excluded words (in the table `_fts5_table(kind)` names)."""
+    required, excluded = _fts5_parts(parsed)
+    _, selects, columns = _fts5_table(kind)
+    expression = f"{selects}{columns}({required})"
+    if excluded:
+        expression = f"({expression}) NOT ({columns}({excluded}))"
+    return expression
+
+
+def _fts5_name_filter(item: Item) -> str | None:
+    """An FTS5 condition that the item appears in the name column: its words as a phrase
+    (stemmed, as everywhere), a Hangul run as the start of a word in the name."""
+    parts = []
+    words = latin_words(item)
+    if words:
+        parts.append('"' + " ".join(words) + '"')
+    parts += [f'"{run}" *' for run in HANGUL_RUN.findall(item.text)]
+    return "name : (" + " AND ".join(parts) + ")" if parts else None
+
+
+def ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float, str]]:
+    """Rank a bounded candidate set: the first N matches, plus matches whose name holds the
+    query's first word or phrase (ranked above the rest, as on PostgreSQL).
+
+    Each inner SELECT stops at its LIMIT before any sorting, so bm25 is computed for at most
+    SEARCH_CANDIDATES + `limit` rows however common the words are. Both are plain MATCH
+    queries: a rowid condition beside MATCH would make FTS5 evaluate the query once per row.
+    """
+    expression = _fts5_expression(parsed, kind)
+    table, selects, _ = _fts5_table(kind)
+    weights = BM25_WEIGHTS if table == ORGANIZATION_FTS else f"0.0, {BM25_WEIGHTS}"
+    score = f"-bm25({table}, {weights})"
+    candidates = f"""SELECT * FROM (SELECT rowid, {score} AS score FROM {table}
+                       WHERE {table} MATCH %s LIMIT %s)"""
+    params = [expression, settings.SEARCH_CANDIDATES]
+    in_name = _fts5_name_filter(parsed.items[0])
+    if in_name:
+        in_name = selects + in_name
+    # Intersecting the whole query with a name condition reads every position of its words
+    # even when no name holds them, so first ask the names alone (which suffices for a
+    # one-item query: its words in the name are its words in the document).
+    if in_name and fetch(f"SELECT 1 FROM {table} WHERE {table} MATCH %s LIMIT 1", [in_name]):
+        single = len(parsed.items) == 1 and not parsed.excluded
+        candidates += f"""
+            UNION ALL
+            SELECT * FROM (SELECT rowid, {score} + 1000 AS score FROM {table}
+                           WHERE {table} MATCH %s LIMIT %s)"""
+        params += [in_name if single else f"({expression}) AND {in_name}", limit]
+    sql = f"""
+        SELECT d.object_id, MAX(c.score) AS best, d.facets FROM ({candidates}) c
+        JOIN directory_searchdocument d INDEXED BY {RANKING_INDEX} ON d.id = c.rowid
+        GROUP BY d.object_id ORDER BY best DESC, d.object_id LIMIT %s"""
+    return fetch(sql, [*params, limit])
+
+
+def name_contains(fragment: str, kind: str, limit: int) -> list[tuple[int, float, str]]:
+    # The trigram index serves LIKE only without an ESCAPE clause, so a fragment holding
+    # no wildcard character goes without one (the others scan the names). CROSS JOIN keeps
+    # the trigram index as the outer loop, instead of a probe for every document.
+    if "%" in fragment or "_" in fragment:
+        pattern, escape = like_pattern(fragment), " ESCAPE '\\'"
+    else:
+        pattern, escape = f"%{fragment}%", ""
+    sql = f"""
+        SELECT d.object_id, 1.0, d.facets FROM directory_search_trigram t
+        CROSS JOIN directory_searchdocument d ON d.id = t.rowid
+        WHERE t.name LIKE %s{escape} AND d.kind = %s
+        ORDER BY length(d.name), d.object_id LIMIT %s"""
+    return fetch(sql, [pattern, kind, limit])
+
+
+def _trigrams(word: str) -> list[str]:
+    return sorted({word[i : i + 3] for i in range(len(word) - 2)})
+
+
+def similar_terms(word: str, limit: int) -> list[tuple[str, int]]:
+    grams = _trigrams(word)
+    if not grams:
+        return []
+    expression = " OR ".join(f'"{gram}"' for gram in grams)
+    sql = """
+        SELECT s.term, s.documents FROM directory_term_trigram t
+        JOIN directory_searchterm s ON s.id = t.rowid
+        WHERE directory_term_trigram MATCH %s
+        ORDER BY bm25(directory_term_trigram), s.documents DESC LIMIT %s"""
+    return fetch(sql, [expression, limit])
