@@ -51,12 +51,23 @@ def bump_version() -> None:
         ContentVersion.objects.get_or_create(pk=1, defaults={"version": 1})
 
 
+def _key(name: str, parts, request) -> str:
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    return f"causeway:{name}:{current_version(request)}:{digest}"
+
+
 def cached(name: str, parts, compute: Callable[[], T], request=None) -> T:
     """`compute()`, remembered under `name` and `parts` until the content changes."""
-    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-    key = f"causeway:{name}:{current_version(request)}:{digest}"
+    key = _key(name, parts, request)
     value = cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, TIMEOUT)
     return value
+
+
+def uncached(name: str, parts_list: list, request=None) -> list[int]:
+    """The positions in `parts_list` of the entries `cached(name, ...)` does not hold."""
+    keys = [_key(name, parts, request) for parts in parts_list]
+    held = cache.get_many(keys)
+    return [position for position, key in enumerate(keys) if key not in held]

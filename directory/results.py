@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
-from directory.models import Organization
+from directory import cards
 
 MAX_PAGE = 10_000
 
@@ -20,9 +20,10 @@ class RankedResults:
     them with one query; only the page shown is loaded, with what its cards need.
     """
 
-    def __init__(self, allowed: set[int], ranked_ids: list[int], engine_capped: bool = False):
+    def __init__(self, allowed: set[int], ranked_ids: list[int], capped=False, request=None):
         self._ids = [pk for pk in ranked_ids if pk in allowed]
-        self._engine_capped = engine_capped
+        self._engine_capped = capped
+        self._request = request
 
     def count(self) -> int:
         return len(self._ids)
@@ -36,9 +37,7 @@ class RankedResults:
         return self.count()
 
     def __getitem__(self, index):
-        ids = self._ids[index]
-        objects = Organization.objects.for_cards().in_bulk(ids)
-        return [objects[pk] for pk in ids if pk in objects]
+        return cards.load(self._ids[index], self._request)
 
 
 class CappedPaginator(Paginator):
@@ -77,7 +76,9 @@ def ordered(filterset):
     sort = filterset.sort_key
     if sort == "relevance" and filterset.ranked_ids is not None:
         capped = "organization" in filterset.outcome.capped
-        return RankedResults(filterset.matching_ids, filterset.ranked_ids, capped)
+        return RankedResults(
+            filterset.matching_ids, filterset.ranked_ids, capped, filterset.request
+        )
     if sort == "verified":
         return queryset.for_cards().order_by(F("last_verified").desc(nulls_last=True), "name")
     return queryset.for_cards().order_by("name", "pk")

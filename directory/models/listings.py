@@ -26,6 +26,16 @@ from directory.models.taxonomy import Country, FocusArea, Issue, Source
 from directory.validators import HttpUrlField, validate_not_future_year
 
 
+def card_relations() -> list[models.Prefetch]:
+    """The relations an organization card shows (`for_cards`): the issues it addresses,
+    directly and through its programs."""
+    issues = Issue.objects.only("pk", "slug", "name", "name_ko")
+    programs = Program.objects.only("pk", "organization_id").prefetch_related(
+        models.Prefetch("issues", issues)
+    )
+    return [models.Prefetch("issues", issues), models.Prefetch("programs", programs)]
+
+
 class OrganizationQuerySet(models.QuerySet):
     def published(self):
         """Everything the public may see. Every public page, feed and search uses this."""
@@ -73,17 +83,11 @@ class OrganizationQuerySet(models.QuerySet):
     def for_cards(self):
         """What an organization card shows: its country and the issues it addresses, with
         no long text a card does not show (descriptions, issue briefs)."""
-        issues = Issue.objects.only("pk", "slug", "name", "name_ko")
-        programs = Program.objects.only("pk", "organization_id").prefetch_related(
-            models.Prefetch("issues", issues)
-        )
-        return (
-            self.select_related("headquarters")
-            .defer("description")
-            .prefetch_related(
-                models.Prefetch("issues", issues), models.Prefetch("programs", programs)
-            )
-        )
+        return self.for_card_text().prefetch_related(*card_relations())
+
+    def for_card_text(self):
+        """Organizations for cards whose HTML is cached: name, summary and links only."""
+        return self.select_related("headquarters").defer("description")
 
     def for_detail(self):
         return self.select_related("headquarters").prefetch_related(

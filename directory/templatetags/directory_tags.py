@@ -3,14 +3,12 @@ Korean text and the same page in the other language."""
 
 from django import template
 from django.conf import settings
-from django.template.loader import get_template
 from django.urls import reverse, translate_url
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, override
 
-from directory import markdown, search, structured_data
-from directory.cache import cached
+from directory import cards, markdown, search, structured_data
 from directory.ways_to_help import ways_to_help
 
 register = template.Library()
@@ -80,31 +78,13 @@ def page_url(context, number) -> str:
     return "?" + params.urlencode()
 
 
-# Where a cached card takes its name and summary: plain, or marked for a search.
-NAME_SLOT, SUMMARY_SLOT = "\x00name\x00", "\x00summary\x00"
-
-
-def _card_parts(org, request) -> list[str]:
-    """The card's HTML around its name and summary, rendered once per organization and
-    language and cached until the content changes: lists and every search share it."""
-
-    def render() -> list[str]:
-        slots = {"name_html": mark_safe(NAME_SLOT), "summary_html": mark_safe(SUMMARY_SLOT)}  # noqa: S308
-        html = get_template("includes/organization_card.html").render({"org": org, **slots})
-        before, rest = html.split(NAME_SLOT, 1)
-        between, after = rest.split(SUMMARY_SLOT, 1)
-        return [before, between, after]
-
-    return cached("card", (org.pk, get_language()), render, request)
-
-
 @register.simple_tag(takes_context=True)
 def organization_card(context, org, query=None):
     """An organization's card, its name and summary marked with the search's words."""
     name, summary = org.localized("name"), org.localized("summary")
     if query:
         name, summary = search.highlight(name, query, 200), search.highlight(summary, query, 300)
-    before, between, after = _card_parts(org, context.get("request"))
+    before, between, after = cards.card_parts(org, context.get("request"))
     html = before + conditional_escape(name) + between + conditional_escape(summary) + after
     return mark_safe(html)  # noqa: S308 - parts from an autoescaping template, text escaped
 

@@ -1,0 +1,46 @@
+"""Organization cards, shared by every list and search.
+
+A card's HTML around its name and summary is rendered once per organization and language
+and cached until the content changes; the name and summary go in per request, marked with
+the search's words. So a page of cards loads what a card shows beyond its name (the
+issues addressed, through programs too) only for the cards not cached yet.
+"""
+
+from django.db.models import prefetch_related_objects
+from django.template.loader import get_template
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+
+from directory.cache import cached, uncached
+from directory.models import Organization
+from directory.models.listings import card_relations
+
+# Where a cached card takes its name and summary: plain, or marked for a search.
+NAME_SLOT, SUMMARY_SLOT = "\x00name\x00", "\x00summary\x00"
+CACHE_NAME = "card"
+
+
+def _cache_parts(org) -> tuple:
+    return (org.pk, get_language())
+
+
+def card_parts(org, request) -> list[str]:
+    """The card's HTML before its name, between name and summary, and after."""
+
+    def render() -> list[str]:
+        slots = {"name_html": mark_safe(NAME_SLOT), "summary_html": mark_safe(SUMMARY_SLOT)}  # noqa: S308
+        html = get_template("includes/organization_card.html").render({"org": org, **slots})
+        before, rest = html.split(NAME_SLOT, 1)
+        between, after = rest.split(SUMMARY_SLOT, 1)
+        return [before, between, after]
+
+    return cached(CACHE_NAME, _cache_parts(org), render, request)
+
+
+def load(ids: list[int], request=None) -> list[Organization]:
+    """The organizations of `ids` in that order, ready to show as cards."""
+    objects = Organization.objects.for_card_text().in_bulk(ids)
+    shown = [objects[pk] for pk in ids if pk in objects]
+    missing = uncached(CACHE_NAME, [_cache_parts(org) for org in shown], request)
+    prefetch_related_objects([shown[position] for position in missing], *card_relations())
+    return shown
