@@ -4,9 +4,6 @@ from django.db import connection
 
 from directory.search.query import HANGUL_RUN, Item
 
-# The trigram indexes need three characters to narrow anything down.
-MIN_TRIGRAM_TEXT = 3
-
 
 def hangul_phrases(item: Item) -> list[list[str]]:
     """Each Hangul run of the item as the n-gram tokens that must appear in order."""

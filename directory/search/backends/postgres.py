@@ -6,19 +6,15 @@ import time
 
 from django.conf import settings
 
-from directory.search.backends.common import (
-    MIN_TRIGRAM_TEXT,
-    fetch,
-    hangul_phrases,
-    latin_words,
-    like_pattern,
-)
+from directory.search.backends.common import fetch, hangul_phrases, latin_words, like_pattern
 from directory.search.query import Item, ParsedQuery
 
 RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # D, C, B, A, as ts_rank expects
 # A query matching at least this share of documents reads them in order (`_scan_first`).
 SCAN_SHARE = 0.1
 STATISTICS_SECONDS = 300
+# The trigram index needs three characters to narrow anything down.
+MIN_TRIGRAM_TEXT = 3
 
 
 def _text(item: Item) -> str | None:
@@ -82,7 +78,7 @@ def _share(parsed: ParsedQuery, lexemes: dict[str, tuple[str, ...]]) -> float:
     return min((min(1.0, sum(map(item_share, group))) for group in parsed.groups), default=1.0)
 
 
-def _scan_first(parsed: ParsedQuery, share: float) -> bool:
+def _scan_first(parsed: ParsedQuery, lexemes: dict[str, tuple[str, ...]]) -> bool:
     """Whether to look for the first matches by reading documents in order, before asking
     the GIN index, which reads every posting of every word of the query.
 
@@ -90,7 +86,7 @@ def _scan_first(parsed: ParsedQuery, share: float) -> bool:
     a phrase or of several required items for independent, and reads every posting of
     words most documents hold. Exclusions make any estimate unreliable."""
     words = sum(len(latin_words(item)) for group in parsed.groups for item in group)
-    return words > 1 and not parsed.excluded and share >= SCAN_SHARE
+    return words > 1 and not parsed.excluded and _share(parsed, lexemes) >= SCAN_SHARE
 
 
 def _item(item: Item, empty: frozenset[str]) -> tuple[str, list]:
@@ -127,13 +123,12 @@ def _one_tsquery(parsed: ParsedQuery, empty: frozenset[str]) -> tuple[str, list]
     return "d.vector @@ (" + " && ".join(parts) + ")", params
 
 
-def _condition(parsed: ParsedQuery) -> tuple[str, list, float]:
-    """The query's SQL condition and its parameters, and `_share` of it."""
+def _condition(parsed: ParsedQuery) -> tuple[str, list, dict[str, tuple[str, ...]]]:
+    """The query's SQL condition and its parameters, and the lexemes of its items."""
     lexemes = _lexemes(parsed)
     empty = frozenset(text for text, words in lexemes.items() if not words)
-    share = _share(parsed, lexemes)
     if not any(item.has_hangul for item in (*parsed.items, *parsed.excluded)):
-        return *_one_tsquery(parsed, empty), share
+        return *_one_tsquery(parsed, empty), lexemes
     clauses, params = [], []
     for group in parsed.groups:
         compiled = [_item(item, empty) for item in group]
@@ -143,12 +138,12 @@ def _condition(parsed: ParsedQuery) -> tuple[str, list, float]:
         sql, item_params = _item(item, empty)
         clauses.append(f"NOT {sql}")
         params += item_params
-    return " AND ".join(clauses), params, share
+    return " AND ".join(clauses), params, lexemes
 
 
 def ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float, str]]:
     """Rank a bounded candidate set: the first N matches, plus matches in names."""
-    condition, params, share = _condition(parsed)
+    condition, params, lexemes = _condition(parsed)
     candidates = settings.SEARCH_CANDIDATES
     words = " ".join(" ".join(latin_words(item)) for item in parsed.items).strip()
     first = parsed.items[0].text
@@ -163,7 +158,7 @@ def ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float,
         return f"""SELECT {columns} FROM directory_searchdocument d
                    WHERE {gate} d.kind = %s AND {condition} LIMIT %s"""
 
-    if _scan_first(parsed, share):
+    if _scan_first(parsed, lexemes):
         # Read at most as many documents as should hold N matches at the expected share
         # (OFFSET 0 keeps the condition out of the subquery, out of reach of the index),
         # and ask the index only if they did not (the count is a one-time filter).
