@@ -174,6 +174,10 @@ SEARCH_CANDIDATES = env_int("SEARCH_CANDIDATES", 2000, minimum=100)
 if SEARCH_CANDIDATES <= SEARCH_MAX_RESULTS:
     # Fewer candidates than results would hide that a common word matched more.
     raise ImproperlyConfigured("SEARCH_CANDIDATES must be larger than SEARCH_MAX_RESULTS.")
+# On PostgreSQL, a search query running longer than this is cancelled and the visitor
+# asked for more specific words (a phrase of common words that occurs nowhere reads every
+# document holding them all).
+SEARCH_TIMEOUT_MS = env_int("SEARCH_TIMEOUT_MS", 3000, minimum=10)
 # Lists count at most this many results ("more than 10,000") and page no further.
 COUNT_CAP = env_int("COUNT_CAP", 10_000, minimum=100)
 
@@ -347,9 +351,10 @@ if SITE_URL and not SITE_URL.startswith(("https://", "http://")):
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options.setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1))
-    # A search's sequential scan stops at its first matches (directory.search), so it must
-    # start at the table's first row, not wherever the last large scan stopped: otherwise
-    # the same search finds other matches from one request to the next.
+    # A search ranks the first matches it reads (directory.search); when the planner reads
+    # the table in order for them, it must start at the table's first row, not wherever the
+    # last large scan stopped: otherwise the same search finds other matches from one
+    # request to the next.
     _options["options"] = f"{_options.get('options', '')} -c synchronize_seqscans=off".strip()
 # Reads go to a replica and writes to the primary (config.routers) when replicas are named.
 DATABASE_REPLICAS = []

@@ -114,8 +114,26 @@ class OrganizationFilter(django_filters.FilterSet):
         """The search's ids, best first; None when the visitor did not search."""
         return self.outcome.ids["organization"] if self.outcome else None
 
+    def is_valid(self) -> bool:
+        """The filters are valid and, when searching, the engine answered the query: one it
+        gave up on (`SEARCH_TIMEOUT_MS`) is an error of the search field, like a bad one."""
+        if not super().is_valid():
+            return False
+        text = self.form.cleaned_data.get("q")
+        if text and self.outcome is None:
+            try:
+                self._search(text)
+            except search.InvalidQuery as error:
+                self.form.add_error("q", str(error))
+                return False
+        return True
+
+    def _search(self, text: str) -> None:
+        self.outcome = search.find(search.parse(text), ["organization"])
+
     def filter_search(self, queryset, name, value):
-        self.outcome = search.find(search.parse(value), ["organization"])
+        if self.outcome is None:
+            self._search(value)
         return queryset.filter(pk__in=self.ranked_ids)
 
     def filter_issue(self, queryset, name, value):

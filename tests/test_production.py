@@ -1,6 +1,7 @@
 """The production profile: health probe, page cache, Redis outages, request ids and JSON
 logs, sign-in logging, lockout after failed logins, TOTP for staff, and its settings."""
 
+import gc
 import json
 import logging
 import os
@@ -17,6 +18,7 @@ from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from config import gunicorn
 from config.logging import JsonFormatter, RequestIdFilter, pseudonym, request_id
 from directory.models import ContentVersion, Organization
 from directory.pagecache import VERSION_MAX_AGE
@@ -399,3 +401,14 @@ def test_email_goes_through_smtp_once_a_host_is_set():
     assert "console.EmailBackend" in console.stdout
     assert "smtp.EmailBackend" in smtp.stdout
     assert "2525" in smtp.stdout and "b@example.org" in smtp.stdout
+
+
+def test_gunicorn_freezes_the_loaded_app_before_each_fork():
+    """Workers never free what the preloaded app holds, so the collector is told to skip
+    it (config/gunicorn.py)."""
+    gc.unfreeze()
+    try:
+        gunicorn.pre_fork(server=None, worker=None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -1,25 +1,29 @@
 """The bounded candidate set a search ranks, and how PostgreSQL gathers it.
 
 Both engines rank at most SEARCH_CANDIDATES matches plus the matches in names, so a
-common word costs the same however many documents hold it. PostgreSQL gathers those
-candidates either through its GIN index or, when most documents match, by reading the
-documents in order; both ways must find the same results.
+common word costs the same however many documents hold it. PostgreSQL looks for a common
+word's candidates among the first blocks of organizations before the whole index; both
+ways must find the same results.
 """
+
+import math
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from directory import search
-from directory.search import parse
+from directory.models import SearchDocument
+from directory.search import index, parse
 from directory.search.backends import postgres
+from directory.search.query import QueryTooSlow
 from tests.factories import make_org
 
 pytestmark = pytest.mark.django_db
 
 POSTGRES = connection.vendor == "postgresql"
 only_postgres = pytest.mark.skipif(
-    not POSTGRES, reason="PostgreSQL chooses how to gather candidates; SQLite has one way"
+    not POSTGRES, reason="PostgreSQL chooses where to look for candidates; SQLite has one way"
 )
 
 
@@ -51,6 +55,29 @@ def test_a_name_match_beyond_the_first_candidates_is_still_ranked_first(settings
     assert len(results) == 1 + settings.SEARCH_CANDIDATES
 
 
+@pytest.mark.parametrize("rebuilt", [False, True], ids=["refreshed", "rebuilt"])
+def test_a_renamed_organization_is_ranked_by_its_new_name(settings, shelters, rebuilt):
+    """Names are looked up apart from the rest of the text (on SQLite, in a table of their
+    own): a rename, and a rebuild of the whole index, must reach them."""
+    settings.SEARCH_CANDIDATES = 5
+    renamed = make_org("Placid Lantern", summary="Housing.", description="Beds for the night.")
+    renamed.name = "Shelter Lantern"
+    renamed.save()
+    index.refresh_organizations([renamed.pk])
+    if rebuilt:
+        index.rebuild()
+
+    assert found("shelter")[0] == renamed.pk
+    assert found("placid") == []
+
+
+def in_blocks(query):
+    """Whether the search looked among the first blocks of organizations first."""
+    with CaptureQueriesContext(connection) as queries:
+        found(query)
+    return any("in_blocks" in q["sql"] for q in queries.captured_queries)
+
+
 @only_postgres
 @pytest.mark.parametrize(
     "query",
@@ -66,55 +93,98 @@ def test_a_name_match_beyond_the_first_candidates_is_still_ranked_first(settings
         "zzzz",
     ],
 )
-def test_reading_in_order_finds_what_the_index_finds(monkeypatch, settings, shelters, query):
+def test_blocks_that_fall_short_leave_the_rest_to_the_whole_index(
+    monkeypatch, settings, shelters, query
+):
+    """Every match fits in the candidates: looking among the first blocks finds too few,
+    and the whole index finds the rest, as it does on its own."""
     settings.SEARCH_CANDIDATES = 100
-    monkeypatch.setattr(postgres, "_scan_first", lambda parsed, share: False)
+    monkeypatch.setattr(postgres, "_blocks", lambda parsed, lexemes: None)
     through_index = found(query)
-    monkeypatch.setattr(postgres, "_scan_first", lambda parsed, share: True)
-    with CaptureQueriesContext(connection) as queries:
-        in_order = found(query)
+    monkeypatch.setattr(postgres, "BLOCK", 1)  # a block per organization
+    monkeypatch.setattr(postgres, "_blocks", lambda parsed, lexemes: shelters[6].pk)
 
-    assert in_order == through_index
-    assert any("OFFSET 0" in q["sql"] for q in queries.captured_queries)
+    assert in_blocks(query)
+    assert found(query) == through_index
 
 
 @only_postgres
-def test_the_sampled_word_frequencies_choose_how_candidates_are_gathered(monkeypatch, shelters):
-    monkeypatch.setattr(postgres, "SCAN_SHARE", 0.5)
+def test_blocks_that_hold_the_candidates_are_all_that_is_read(monkeypatch, settings, shelters):
+    settings.SEARCH_CANDIDATES = 3
+    monkeypatch.setattr(postgres, "BLOCK", 1)
+    monkeypatch.setattr(postgres, "_blocks", lambda parsed, lexemes: shelters[6].pk)
+    first_six = {org.pk for org in shelters[:6]}
+
+    results = found("shelter")
+
+    assert len(results) == 3
+    assert set(results) <= first_six
+
+
+@only_postgres
+def test_the_blocks_condition_is_answered_by_the_index():
+    """The bound on the block must match the index's expression and operator class
+    (migration 0020), or the index would read every posting and filter afterwards."""
+    SearchDocument.objects.bulk_create(
+        SearchDocument(
+            kind="organization",
+            object_id=n * 14,
+            name=f"Org {n}",
+            body="Food." if n % 100 == 0 else "Water.",
+        )
+        for n in range(1, 3001)
+    )
+    sql = f"""EXPLAIN SELECT id FROM directory_searchdocument d
+              WHERE d.object_id / {postgres.BLOCK} < %s::bigint AND d.kind = 'organization'
+                AND d.vector @@ websearch_to_tsquery('english', 'food')"""
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE directory_searchdocument")
-    postgres._sampled_frequencies.cache_clear()
+        cursor.execute("SET LOCAL enable_seqscan = off")  # the table is small
+        # and the other indexes are alike at this size: only the one under test is left (the
+        # test ends in a rollback).
+        cursor.execute("DROP INDEX directory_searchdocument_vector, directory_searchdoc_org_ngrams")
+        cursor.execute(
+            "ALTER TABLE directory_searchdocument"
+            " DROP CONSTRAINT directory_searchdocument_unique_object"
+        )
+        cursor.execute(sql, [1])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
 
-    def reads_in_order(query):
-        with CaptureQueriesContext(connection) as queries:
-            found(query)
-        return any("OFFSET 0" in q["sql"] for q in queries.captured_queries)
-
-    assert postgres._share(parse("shelter"), postgres._lexemes(parse("shelter"))) > 0.9
-    assert reads_in_order("kitchen shelter")
-    assert reads_in_order('"runs a shelter"')
-    assert not reads_in_order("shelter")  # one word: the planner's own estimate is right
-    assert not reads_in_order("deaf kitchen")  # deaf: one document in fourteen
-    assert not reads_in_order("kitchen shelter -refugees")  # exclusions defeat estimates
-    assert not reads_in_order("쉼터")  # Korean n-grams are not sampled: counted as rare
-    postgres._sampled_frequencies.cache_clear()
+    assert "directory_searchdoc_org_vector" in plan
+    condition = next(line for line in plan.splitlines() if "Index Cond" in line)
+    assert "vector @@" in condition
+    assert f"(object_id / {postgres.BLOCK}) <" in condition
 
 
 @only_postgres
-def test_a_scan_that_falls_short_asks_the_index(monkeypatch, settings):
-    """The scan reads only as many documents as should hold the candidates; when they do
-    not, the index finds the rest."""
-    for n in range(6):
-        make_org(f"Quiet {n}", summary="Teaches sign language.")
-    kitchens = {make_org(f"Harbor {n}", summary="A night kitchen.").pk for n in range(3)}
-    settings.SEARCH_CANDIDATES = 5
-    monkeypatch.setattr(postgres, "SCAN_SHARE", 1.0)  # read at most 5 documents
-    monkeypatch.setattr(postgres, "_scan_first", lambda parsed, share: True)
-    with CaptureQueriesContext(connection) as queries:
-        results = found("night kitchen")
+def test_the_sampled_word_frequencies_choose_how_many_blocks(monkeypatch, settings, shelters):
+    settings.SEARCH_CANDIDATES = 2
+    monkeypatch.setattr(postgres, "BLOCK", 1)  # fourteen blocks of one organization
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE directory_searchdocument")
+    postgres._sampled_statistics.cache_clear()
 
-    assert set(results) == kitchens
-    assert any("scanned" in q["sql"] for q in queries.captured_queries)
+    def share(query):
+        parsed = parse(query)
+        return postgres._share(parsed, postgres._lexemes(parsed))
+
+    def blocks(query):
+        parsed = parse(query)
+        return postgres._blocks(parsed, postgres._lexemes(parsed))
+
+    assert share("shelter") > 0.5
+    assert share("shelter or kitchen") >= share("shelter")
+    assert share("shelter -refugees") < share("shelter")
+    assert share("zzzz") == 0
+    # Three times the candidates, at six in seven: seven blocks of one.
+    assert blocks("shelter") == math.ceil(3 * 2 / share("shelter"))
+    assert blocks("zzzz") is None  # too rare to be sampled: the whole index at once
+    assert in_blocks("shelter")
+    assert not in_blocks("zzzz")
+    monkeypatch.setattr(postgres, "MAX_BLOCKS", 10**9)
+    settings.SEARCH_CANDIDATES = SearchDocument.objects.latest("object_id").object_id
+    assert blocks("shelter") is None  # more blocks than there are
+    postgres._sampled_statistics.cache_clear()
 
 
 @only_postgres
@@ -125,3 +195,45 @@ def test_sequential_scans_start_at_the_first_row():
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronize_seqscans")
         assert cursor.fetchone()[0] == "off"
+
+
+@only_postgres
+def test_a_search_query_running_too_long_is_cancelled(settings):
+    settings.SEARCH_TIMEOUT_MS = 50
+    with pytest.raises(QueryTooSlow):
+        postgres._fetch_in_time("SELECT pg_sleep(1)", [])
+
+    assert postgres._fetch_in_time("SELECT 1", []) == [(1,)]
+    with connection.cursor() as cursor:  # the limit applied to the search alone
+        cursor.execute("SELECT pg_sleep(0.1), current_setting('statement_timeout')")
+        assert cursor.fetchone()[1] != "50ms"
+
+
+@pytest.fixture
+def too_slow(monkeypatch):
+    """A database that gives up on every search."""
+    make_org("Harbor House", summary="Shelter for refugees.")
+
+    def give_up(*args, **kwargs):
+        raise QueryTooSlow
+
+    monkeypatch.setattr(search.backends, "ranked", give_up)
+    return str(QueryTooSlow())
+
+
+@pytest.mark.parametrize("path", ["/organizations/", "/search/"])
+def test_a_page_asks_for_other_words_when_the_search_took_too_long(client, too_slow, path):
+    response = client.get(path, {"q": "refugees"})
+
+    assert response.status_code == 400
+    assert too_slow in response.content.decode()
+    assert "Harbor House" not in response.content.decode()
+
+
+def test_suggestions_and_the_api_answer_400_when_the_search_took_too_long(client, too_slow):
+    suggest = client.get("/search/suggest/", {"q": "refugees"})
+    api = client.get("/api/hsds/organizations", {"search": "refugees"})
+
+    assert (suggest.status_code, suggest.json()["error"]) == (400, too_slow)
+    assert api.status_code == 400
+    assert too_slow in api.content.decode()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet
 
 from directory import search
+from directory.api.http import BadParameter
 from directory.api.params import Filters
 from directory.hsds.mapping import ORGANIZATION_ROW_COLUMNS, SERVICE_ROW_COLUMNS
 from directory.hsds.taxonomies import (
@@ -145,7 +146,10 @@ def paginate(queryset: QuerySet, kind: str, filters: Filters, page: int, per_pag
         ids = queryset.order_by("hsds_id").values_list("pk", flat=True)
         chosen = list(ids[start : start + per_page])
     else:
-        ranked = search.search(filters.search, kind)
+        try:
+            ranked = search.search(filters.search, kind)
+        except search.InvalidQuery as problem:  # the database gave up on it
+            raise BadParameter(str(problem)) from None
         # Unordered: a program's default ordering would join its organization.
         matching = set(queryset.filter(pk__in=ranked).order_by().values_list("pk", flat=True))
         pks = [pk for pk in ranked if pk in matching]

@@ -316,6 +316,7 @@ class _BulkLoad:
     TABLES = ("directory_searchdocument", "directory_searchterm")
     FTS_TABLES = (
         "directory_search_org_fts",
+        "directory_search_org_names",
         "directory_search_fts",
         "directory_search_trigram",
         "directory_term_trigram",

@@ -41,6 +41,15 @@ class InvalidQuery(ValueError):
     """A query that cannot be searched; the message is shown to the visitor."""
 
 
+class QueryTooSlow(InvalidQuery):
+    """A query the database gave up on (`SEARCH_TIMEOUT_MS`)."""
+
+    def __init__(self):
+        super().__init__(
+            _("This search took too long. Try more specific words, or fewer quoted phrases.")
+        )
+
+
 @dataclass(frozen=True)
 class Item:
     """A word, or a phrase of several words that must appear in order."""

@@ -36,18 +36,17 @@ def search(request):
     ctx = {"q": text, "groups": [], "query": None}
     if not text:
         return render(request, "directory/search.html", ctx)
-    try:
-        query = engine.parse(text)
-    except engine.InvalidQuery as error:
-        ctx["error"] = str(error)
-        return render(request, "directory/search.html", ctx, status=400)
     kinds = [
         (Kind.ORGANIZATION, Organization.objects.published().for_cards()),
         (Kind.PROGRAM, Program.objects.filter(organization__status=Organization.Status.PUBLISHED)
          .select_related("organization")),
         (Kind.ISSUE, Issue.objects.all()),
     ]  # fmt: skip
-    outcome = engine.find(query, [kind for kind, _ in kinds])
+    try:
+        outcome = engine.find(engine.parse(text), [kind for kind, _ in kinds])
+    except engine.InvalidQuery as error:
+        ctx["error"] = str(error)
+        return render(request, "directory/search.html", ctx, status=400)
     for kind, queryset in kinds:
         ids = outcome.ids[kind]
         ctx["groups"].append(
@@ -75,10 +74,11 @@ def suggest(request):
     if not text:
         return JsonResponse({"error": _("Type something to search for.")}, status=400)
     try:
-        query = engine.parse(text)
+        outcome = engine.find(
+            engine.parse(text), [Kind.ORGANIZATION, Kind.ISSUE], limit=SUGGESTIONS
+        )
     except engine.InvalidQuery as error:
         return JsonResponse({"error": str(error)}, status=400)
-    outcome = engine.find(query, [Kind.ORGANIZATION, Kind.ISSUE], limit=SUGGESTIONS)
     issues = _in_rank_order(Issue.objects.all(), outcome.ids[Kind.ISSUE][:SUGGESTED_ISSUES])
     organizations = _in_rank_order(
         Organization.objects.published(),

@@ -2,16 +2,24 @@
 pg_trgm for names (Korean and fragments) and the vocabulary (typo correction)."""
 
 import functools
+import math
 import time
+from typing import NamedTuple
 
 from django.conf import settings
+from django.db import OperationalError, connection, transaction
+from psycopg.errors import QueryCanceled
 
 from directory.search.backends.common import fetch, hangul_phrases, latin_words, like_pattern
-from directory.search.query import Item, ParsedQuery
+from directory.search.query import Item, ParsedQuery, QueryTooSlow
 
 RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # D, C, B, A, as ts_rank expects
-# A query matching at least this share of documents reads them in order (`_scan_first`).
-SCAN_SHARE = 0.1
+# Organizations per block of the organizations' full-text indexes (migration 0020).
+BLOCK = 4096
+# A search looks first among as many blocks as should hold this many times the candidates
+# it ranks, and among no more than MAX_BLOCKS of them (`_blocks`).
+BLOCK_MARGIN = 3
+MAX_BLOCKS = 64
 STATISTICS_SECONDS = 300
 # The trigram index needs three characters to narrow anything down.
 MIN_TRIGRAM_TEXT = 3
@@ -43,50 +51,61 @@ def _lexemes_of(texts: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     return {text: tuple(lexemes) for text, lexemes in fetch(sql, [list(texts)])}
 
 
-def _frequencies() -> dict[str, float]:
-    """The share of documents holding each of the commonest lexemes, as ANALYZE last
-    sampled them (PostgreSQL keeps them for the planner), read again every few minutes."""
-    return _sampled_frequencies(int(time.monotonic() // STATISTICS_SECONDS))
+class Statistics(NamedTuple):
+    frequencies: dict[str, dict[str, float]]  # full-text column: lexeme: share of documents
+    last_block: int  # the block of the organization with the highest id
+
+
+def _statistics() -> Statistics:
+    """The share of documents holding each of the commonest lexemes of each full-text
+    column, as ANALYZE last sampled them (PostgreSQL keeps them for the planner), and the
+    last block of organizations; read again every few minutes."""
+    return _sampled_statistics(int(time.monotonic() // STATISTICS_SECONDS))
 
 
 @functools.lru_cache(maxsize=1)
-def _sampled_frequencies(period: int) -> dict[str, float]:
+def _sampled_statistics(period: int) -> Statistics:
     sql = """
-        SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats
+        SELECT attname, most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats
         WHERE schemaname = current_schema() AND tablename = 'directory_searchdocument'
-          AND attname = 'vector'"""
-    rows = fetch(sql, [])
-    if not rows or rows[0][0] is None:
-        return {}
-    lexemes, frequencies = rows[0]
-    return dict(zip(lexemes, frequencies, strict=False))
+          AND attname IN ('vector', 'ngram_vector') AND most_common_elems IS NOT NULL"""
+    frequencies = {
+        column: dict(zip(lexemes, shares, strict=False))
+        for column, lexemes, shares in fetch(sql, [])
+    }
+    sql = "SELECT max(object_id) FROM directory_searchdocument WHERE kind = 'organization'"
+    last_id = fetch(sql, [])[0][0] or 0
+    return Statistics(frequencies, last_id // BLOCK)
 
 
 def _share(parsed: ParsedQuery, lexemes: dict[str, tuple[str, ...]]) -> float:
-    """At most how large a share of documents holds the query's required items, going by
-    their words' frequencies: an item is no commoner than its rarest word (a word too rare
-    to be sampled counts as none), alternatives add up, and required groups all apply.
-    Korean n-grams are not sampled, so an item holding Hangul counts as rare."""
-    frequencies = _frequencies()
+    """About how large a share of documents matches the query, going by its words'
+    frequencies: the words of an item counted as independent (which underestimates a
+    phrase, whose words go together), alternatives adding up, required groups and
+    exclusions all applying. A word too rare to be sampled counts as held by none."""
+    frequencies = _statistics().frequencies
+    words, ngrams = frequencies.get("vector", {}), frequencies.get("ngram_vector", {})
 
     def item_share(item: Item) -> float:
-        if item.has_hangul:
-            return 0.0
-        words = lexemes.get(_text(item), ())
-        return min((frequencies.get(word, 0.0) for word in words), default=1.0)
+        share = math.prod(words.get(word, 0.0) for word in lexemes.get(_text(item), ()))
+        for tokens in hangul_phrases(item):
+            share *= math.prod(ngrams.get(token, 0.0) for token in tokens)
+        return share
 
-    return min((min(1.0, sum(map(item_share, group))) for group in parsed.groups), default=1.0)
+    share = math.prod(min(1.0, sum(map(item_share, group))) for group in parsed.groups)
+    return share * math.prod(1.0 - item_share(item) for item in parsed.excluded)
 
 
-def _scan_first(parsed: ParsedQuery, lexemes: dict[str, tuple[str, ...]]) -> bool:
-    """Whether to look for the first matches by reading documents in order, before asking
-    the GIN index, which reads every posting of every word of the query.
-
-    The planner estimates a single word well and chooses so itself; it takes the words of
-    a phrase or of several required items for independent, and reads every posting of
-    words most documents hold. Exclusions make any estimate unreliable."""
-    words = sum(len(latin_words(item)) for group in parsed.groups for item in group)
-    return words > 1 and not parsed.excluded and _share(parsed, lexemes) >= SCAN_SHARE
+def _blocks(parsed: ParsedQuery, lexemes: dict[str, tuple[str, ...]]) -> int | None:
+    """How many of the first blocks of organizations to search before the whole index:
+    enough to hold BLOCK_MARGIN times the candidates at the query's expected share. None
+    when that would take more than MAX_BLOCKS (the query's words are rare enough for the
+    whole index to answer quickly) or every block there is."""
+    share = _share(parsed, lexemes)
+    if not share:
+        return None
+    blocks = math.ceil(BLOCK_MARGIN * settings.SEARCH_CANDIDATES / (share * BLOCK))
+    return blocks if blocks <= min(MAX_BLOCKS, _statistics().last_block) else None
 
 
 def _item(item: Item, empty: frozenset[str]) -> tuple[str, list]:
@@ -141,6 +160,25 @@ def _condition(parsed: ParsedQuery) -> tuple[str, list, dict[str, tuple[str, ...
     return " AND ".join(clauses), params, lexemes
 
 
+def _fetch_in_time(sql: str, params: list) -> list[tuple]:
+    """`fetch`, cancelled after SEARCH_TIMEOUT_MS: a phrase of common words that occurs
+    nowhere has every document holding all its words read (seconds at a million)."""
+    limit = "SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, true)"
+    try:
+        # Set for this transaction only, and set back at once should it be a larger one's.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(limit, [str(settings.SEARCH_TIMEOUT_MS)])
+            previous = cursor.fetchone()[0]
+            cursor.execute(sql, params)
+            rows = [tuple(row) for row in cursor.fetchall()]
+            cursor.execute(limit, [previous])
+            return rows
+    except OperationalError as error:
+        if isinstance(error.__cause__, QueryCanceled):
+            raise QueryTooSlow from None
+        raise
+
+
 def ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float, str]]:
     """Rank a bounded candidate set: the first N matches, plus matches in names."""
     condition, params, lexemes = _condition(parsed)
@@ -158,18 +196,18 @@ def ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float,
         return f"""SELECT {columns} FROM directory_searchdocument d
                    WHERE {gate} d.kind = %s AND {condition} LIMIT %s"""
 
-    if _scan_first(parsed, lexemes):
-        # Read at most as many documents as should hold N matches at the expected share
-        # (OFFSET 0 keeps the condition out of the subquery, out of reach of the index),
-        # and ask the index only if they did not (the count is a one-time filter).
-        scanned = f"""SELECT {columns} FROM (SELECT * FROM directory_searchdocument
-                      WHERE kind = %s LIMIT %s OFFSET 0) d WHERE {condition} LIMIT %s"""
-        short = indexed("(SELECT count(*) FROM scanned) < %s AND")
-        first_sql = f"""scanned AS MATERIALIZED ({scanned}),
-            indexed AS MATERIALIZED ({short}),
-            first AS MATERIALIZED (SELECT * FROM scanned UNION SELECT * FROM indexed)"""
-        rows = int(candidates / SCAN_SHARE)
-        first_params = [*scoring, kind, rows, *params, candidates]
+    blocks = _blocks(parsed, lexemes) if kind == "organization" else None
+    if blocks:
+        # Look among the first blocks of organizations (the index skips the postings of
+        # all the others), and in the whole index only if they did not hold N matches
+        # (the count is a one-time filter). The bound is a bigint, as the index's
+        # operators need.
+        in_blocks = indexed(f"d.object_id / {BLOCK} < %s::bigint AND")
+        short = indexed("(SELECT count(*) FROM in_blocks) < %s AND")
+        first_sql = f"""in_blocks AS MATERIALIZED ({in_blocks}),
+            anywhere AS MATERIALIZED ({short}),
+            first AS MATERIALIZED (SELECT * FROM in_blocks UNION SELECT * FROM anywhere)"""
+        first_params = [*scoring, blocks, kind, *params, candidates]
         first_params += [*scoring, candidates, kind, *params, candidates]
     else:
         first_sql = f"first AS MATERIALIZED ({indexed()})"
@@ -196,7 +234,7 @@ def ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float,
         WITH {first_sql}{named}
         SELECT object_id, score, facets FROM (SELECT * FROM first{in_names}) matches
         ORDER BY score DESC, object_id LIMIT %s"""
-    return fetch(sql, [*first_params, *named_params, limit])
+    return _fetch_in_time(sql, [*first_params, *named_params, limit])
 
 
 def name_contains(fragment: str, kind: str, limit: int) -> list[tuple[int, float, str]]:

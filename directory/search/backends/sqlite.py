@@ -13,6 +13,9 @@ TEXT_COLUMNS = "{name summary related body ngrams} : "
 # Organizations have an FTS5 table of their own; programs and issues share one with a
 # `kind` column (migration 0017).
 ORGANIZATION_FTS = "directory_search_org_fts"
+# Organizations' names alone (migration 0021): whether any name holds a word, read from
+# the names' postings instead of every position of the word in every column.
+ORGANIZATION_NAMES = "directory_search_org_names"
 SHARED_FTS = "directory_search_fts"
 # Covers the ranking query's lookup of each candidate's object id and facets (0019).
 RANKING_INDEX = "directory_searchdoc_ranking"
@@ -91,7 +94,8 @@ def ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float,
     # Intersecting the whole query with a name condition reads every position of its words
     # even when no name holds them, so first ask the names alone (which suffices for a
     # one-item query: its words in the name are its words in the document).
-    if in_name and fetch(f"SELECT 1 FROM {table} WHERE {table} MATCH %s LIMIT 1", [in_name]):
+    names = ORGANIZATION_NAMES if table == ORGANIZATION_FTS else table
+    if in_name and fetch(f"SELECT 1 FROM {names} WHERE {names} MATCH %s LIMIT 1", [in_name]):
         single = len(parsed.items) == 1 and not parsed.excluded
         candidates += f"""
             UNION ALL

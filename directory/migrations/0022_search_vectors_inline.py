@@ -1,0 +1,28 @@
+"""PostgreSQL: keep each document's tsvector in its row.
+
+A document row holds its whole text, so PostgreSQL moved its largest values out of line,
+the tsvector among them: ranking a search's candidates then read each one's vector from
+the TOAST table (an index probe and a few pages per candidate: about 4 microseconds each,
+6 buffer reads). With storage MAIN the vector stays in the row, compressed, and the
+descriptions go out of line first. Rows written before this migration keep their vectors
+where they are until they are rewritten: `manage.py rebuild_search_index` (or
+`VACUUM FULL directory_searchdocument`) rewrites them all. SQLite is unchanged.
+"""
+
+from django.db import migrations
+
+
+def _storage(kind):
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(
+                f"ALTER TABLE directory_searchdocument ALTER COLUMN vector SET STORAGE {kind}"
+            )
+
+    return run
+
+
+class Migration(migrations.Migration):
+    dependencies = [("directory", "0021_search_org_names")]
+
+    operations = [migrations.RunPython(_storage("MAIN"), _storage("EXTENDED"))]
