@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sitemaps",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "django_filters",
     "django_countries",
     "simple_history",
@@ -86,6 +87,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Form widgets are rendered with the templates above, so that templates/django/forms/
+# can replace one of Django's (the select, whose options it writes out in one template).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # Persistent connections in production (checked before reuse, so a restarted PostgreSQL
 # costs one reconnect); none under runserver, which opens a thread per request.

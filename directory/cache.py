@@ -66,8 +66,9 @@ def cached(name: str, parts, compute: Callable[[], T], request=None) -> T:
     return value
 
 
-def uncached(name: str, parts_list: list, request=None) -> list[int]:
-    """The positions in `parts_list` of the entries `cached(name, ...)` does not hold."""
+def held(name: str, parts_list: list, request=None) -> list:
+    """What `cached(name, parts)` holds for each entry of `parts_list` (None where it
+    holds nothing), read at once."""
     keys = [_key(name, parts, request) for parts in parts_list]
-    held = cache.get_many(keys)
-    return [position for position, key in enumerate(keys) if key not in held]
+    values = cache.get_many(keys)
+    return [values.get(key) for key in keys]

@@ -11,7 +11,7 @@ from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from directory.cache import cached, uncached
+from directory.cache import cached, held
 from directory.models import Organization
 from directory.models.listings import card_relations
 
@@ -26,6 +26,8 @@ def _cache_parts(org) -> tuple:
 
 def card_parts(org, request) -> list[str]:
     """The card's HTML before its name, between name and summary, and after."""
+    if getattr(org, "_card_parts", None):  # read from the cache by `load`
+        return org._card_parts
 
     def render() -> list[str]:
         slots = {"name_html": mark_safe(NAME_SLOT), "summary_html": mark_safe(SUMMARY_SLOT)}  # noqa: S308
@@ -41,6 +43,8 @@ def load(ids: list[int], request=None) -> list[Organization]:
     """The organizations of `ids` in that order, ready to show as cards."""
     objects = Organization.objects.for_card_text().in_bulk(ids)
     shown = [objects[pk] for pk in ids if pk in objects]
-    missing = uncached(CACHE_NAME, [_cache_parts(org) for org in shown], request)
-    prefetch_related_objects([shown[position] for position in missing], *card_relations())
+    parts = held(CACHE_NAME, [_cache_parts(org) for org in shown], request)
+    for org, html in zip(shown, parts, strict=True):
+        org._card_parts = html
+    prefetch_related_objects([org for org in shown if not org._card_parts], *card_relations())
     return shown

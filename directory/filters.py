@@ -19,8 +19,11 @@ FILTER_PARAMETERS = ("q", "issue", "focus", "country", "type", "help")
 
 def countries_in_use(request=None) -> list[str]:
     """Codes of the countries any published listing names: the country filter's options."""
-    codes = Country.objects.in_use().values_list("pk", flat=True)
-    return cached("countries-in-use", (), lambda: list(codes), request)
+
+    def codes() -> list[str]:  # a query costly to build as well as to run
+        return list(Country.objects.in_use().values_list("pk", flat=True))
+
+    return cached("countries-in-use", (), codes, request)
 
 
 class SearchField(forms.CharField):

@@ -176,12 +176,16 @@ def test_the_sampled_word_frequencies_choose_how_many_blocks(monkeypatch, settin
     assert share("shelter or kitchen") >= share("shelter")
     assert share("shelter -refugees") < share("shelter")
     assert share("zzzz") == 0
-    # Three times the candidates, at six in seven: seven blocks of one.
-    assert blocks("shelter") == math.ceil(3 * 2 / share("shelter"))
+    margin = postgres.BLOCK_MARGIN
+    assert blocks("shelter") == math.ceil(margin * 2 / share("shelter"))
+    # An exclusion makes the estimate looser: twice the margin.
+    assert blocks("shelter -refugees") == math.ceil(2 * margin * 2 / share("shelter -refugees"))
     assert blocks("zzzz") is None  # too rare to be sampled: the whole index at once
+    monkeypatch.setattr(postgres, "BLOCK_SHARE", share("shelter") + 0.01)
+    assert blocks("shelter") is None  # the blocks' postings would outnumber its own
+    monkeypatch.setattr(postgres, "BLOCK_SHARE", 0.05)
     assert in_blocks("shelter")
     assert not in_blocks("zzzz")
-    monkeypatch.setattr(postgres, "MAX_BLOCKS", 10**9)
     settings.SEARCH_CANDIDATES = SearchDocument.objects.latest("object_id").object_id
     assert blocks("shelter") is None  # more blocks than there are
     postgres._sampled_statistics.cache_clear()

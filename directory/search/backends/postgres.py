@@ -16,10 +16,10 @@ from directory.search.query import Item, ParsedQuery, QueryTooSlow
 RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # D, C, B, A, as ts_rank expects
 # Organizations per block of the organizations' full-text indexes (migration 0020).
 BLOCK = 4096
-# A search looks first among as many blocks as should hold this many times the candidates
-# it ranks, and among no more than MAX_BLOCKS of them (`_blocks`).
-BLOCK_MARGIN = 3
-MAX_BLOCKS = 64
+# A query expected to match at least BLOCK_SHARE of the documents looks first among as
+# many blocks as should hold BLOCK_MARGIN times the candidates it ranks (`_blocks`).
+BLOCK_SHARE = 0.05
+BLOCK_MARGIN = 2
 STATISTICS_SECONDS = 300
 # The trigram index needs three characters to narrow anything down.
 MIN_TRIGRAM_TEXT = 3
@@ -78,34 +78,41 @@ def _sampled_statistics(period: int) -> Statistics:
     return Statistics(frequencies, last_id // BLOCK)
 
 
-def _share(parsed: ParsedQuery, lexemes: dict[str, tuple[str, ...]]) -> float:
+def _share(parsed: ParsedQuery, lexemes: dict[str, tuple[str, ...]], together=math.prod) -> float:
     """About how large a share of documents matches the query, going by its words'
-    frequencies: the words of an item counted as independent (which underestimates a
-    phrase, whose words go together), alternatives adding up, required groups and
-    exclusions all applying. A word too rare to be sampled counts as held by none."""
+    frequencies: alternatives adding up, required groups all applying, each exclusion
+    leaving the share of documents without it; the words of an item `together`
+    (`math.prod`, as if independent: at least as rare as a phrase whose words go together;
+    `min`: no commoner than its rarest word), and an excluded item always counted as its
+    commonest word. A word too rare to be sampled counts as held by none."""
     frequencies = _statistics().frequencies
     words, ngrams = frequencies.get("vector", {}), frequencies.get("ngram_vector", {})
 
-    def item_share(item: Item) -> float:
-        share = math.prod(words.get(word, 0.0) for word in lexemes.get(_text(item), ()))
-        for tokens in hangul_phrases(item):
-            share *= math.prod(ngrams.get(token, 0.0) for token in tokens)
-        return share
+    def item_share(item: Item, together=together) -> float:
+        shares = [words.get(word, 0.0) for word in lexemes.get(_text(item), ())]
+        # The n-grams of one Korean word go together: it is as common as the rarest.
+        shares += [min(ngrams.get(token, 0.0) for token in run) for run in hangul_phrases(item)]
+        return together(shares) if shares else 1.0
 
-    share = math.prod(min(1.0, sum(map(item_share, group))) for group in parsed.groups)
-    return share * math.prod(1.0 - item_share(item) for item in parsed.excluded)
+    required = math.prod(min(1.0, sum(map(item_share, group))) for group in parsed.groups)
+    return required * math.prod(1.0 - item_share(item, max) for item in parsed.excluded)
 
 
 def _blocks(parsed: ParsedQuery, lexemes: dict[str, tuple[str, ...]]) -> int | None:
     """How many of the first blocks of organizations to search before the whole index:
-    enough to hold BLOCK_MARGIN times the candidates at the query's expected share. None
-    when that would take more than MAX_BLOCKS (the query's words are rare enough for the
-    whole index to answer quickly) or every block there is."""
-    share = _share(parsed, lexemes)
-    if not share:
+    enough to hold BLOCK_MARGIN times the candidates at the query's expected share.
+
+    None, for the whole index at once, when the query is expected to match less than
+    BLOCK_SHARE of the documents (at the most, with its words counted as rare as the
+    rarest): the blocks' own postings (4,096 a block) would then outnumber its own; and
+    when the blocks would be every block there is."""
+    if _share(parsed, lexemes, together=min) < BLOCK_SHARE:
         return None
-    blocks = math.ceil(BLOCK_MARGIN * settings.SEARCH_CANDIDATES / (share * BLOCK))
-    return blocks if blocks <= min(MAX_BLOCKS, _statistics().last_block) else None
+    share = _share(parsed, lexemes)
+    # Excluded words are often found with the others, so their estimate is looser.
+    margin = BLOCK_MARGIN * (2 if parsed.excluded else 1)
+    blocks = math.ceil(margin * settings.SEARCH_CANDIDATES / (share * BLOCK))
+    return blocks if blocks <= _statistics().last_block else None
 
 
 def _item(item: Item, empty: frozenset[str]) -> tuple[str, list]:
@@ -187,10 +194,10 @@ def ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float,
     first = parsed.items[0].text
     name_pattern = like_pattern(first)
     # Each match is scored where it is found, its document row still at hand.
-    columns = """d.id, d.object_id, d.facets,
+    columns = """d.id, d.object_id, d.facets, d.name ILIKE %s AS in_name,
         ts_rank(%s, d.vector, plainto_tsquery('english', %s))
         + CASE WHEN d.name ILIKE %s THEN 1 ELSE 0 END AS score"""
-    scoring = [RANK_WEIGHTS, words, name_pattern]
+    scoring = [name_pattern, RANK_WEIGHTS, words, name_pattern]
 
     def indexed(gate: str = "") -> str:
         return f"""SELECT {columns} FROM directory_searchdocument d
@@ -213,7 +220,8 @@ def ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float,
         first_sql = f"first AS MATERIALIZED ({indexed()})"
         first_params = [*scoring, kind, *params, candidates]
     # Matches in names, through the trigram index, are wanted only when the first N did
-    # not hold every match (again a one-time filter). The index needs three characters to
+    # not hold every match, nor as many matches in names as are returned (again a one-time
+    # filter); no more of them than are returned. The index needs three characters to
     # narrow anything down, so a shorter first word (a two-syllable Korean word) goes
     # without. The names are looked up on their own (MATERIALIZED): planned together with
     # the text condition, the two indexes' bitmaps would be intersected over every row
@@ -222,14 +230,16 @@ def ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float,
     if len(first) >= MIN_TRIGRAM_TEXT:
         named = """, named AS MATERIALIZED (
             SELECT d.id FROM directory_searchdocument d
-            WHERE (SELECT count(*) FROM first) >= %s AND d.kind = %s AND d.name ILIKE %s
+            WHERE (SELECT count(*) FROM first) >= %s
+              AND (SELECT count(*) FROM first WHERE in_name) < %s
+              AND d.kind = %s AND d.name ILIKE %s
             LIMIT %s
         )"""
         in_names = f"""
             UNION
             (SELECT {columns} FROM named JOIN directory_searchdocument d ON d.id = named.id
              WHERE {condition} LIMIT %s)"""
-        named_params = [candidates, kind, name_pattern, candidates, *scoring, *params, limit]
+        named_params = [candidates, limit, kind, name_pattern, limit, *scoring, *params, limit]
     sql = f"""
         WITH {first_sql}{named}
         SELECT object_id, score, facets FROM (SELECT * FROM first{in_names}) matches
