@@ -167,18 +167,24 @@ def _condition(parsed: ParsedQuery) -> tuple[str, list, dict[str, tuple[str, ...
     return " AND ".join(clauses), params, lexemes
 
 
+# Set for a search's transaction only (and set back at once should it be part of a larger
+# one): a time limit, and no sequential scan of the documents. Every search condition has
+# an index, and a LIMIT over a misestimated condition (common words with an exclusion
+# they go with) would otherwise have the planner read millions of rows for none.
+_SETTINGS = """SELECT current_setting('statement_timeout'), current_setting('enable_seqscan'),
+    set_config('statement_timeout', %s, true), set_config('enable_seqscan', %s, true)"""
+
+
 def _fetch_in_time(sql: str, params: list) -> list[tuple]:
-    """`fetch`, cancelled after SEARCH_TIMEOUT_MS: a phrase of common words that occurs
-    nowhere has every document holding all its words read (seconds at a million)."""
-    limit = "SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, true)"
+    """`fetch`, without sequential scans and cancelled after SEARCH_TIMEOUT_MS: a phrase of
+    common words that occurs nowhere has every document holding all its words read."""
     try:
-        # Set for this transaction only, and set back at once should it be a larger one's.
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(limit, [str(settings.SEARCH_TIMEOUT_MS)])
-            previous = cursor.fetchone()[0]
+            cursor.execute(_SETTINGS, [str(settings.SEARCH_TIMEOUT_MS), "off"])
+            previous = cursor.fetchone()[:2]
             cursor.execute(sql, params)
             rows = [tuple(row) for row in cursor.fetchall()]
-            cursor.execute(limit, [previous])
+            cursor.execute(_SETTINGS, previous)
             return rows
     except OperationalError as error:
         if isinstance(error.__cause__, QueryCanceled):
