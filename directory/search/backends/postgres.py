@@ -80,11 +80,11 @@ def _sampled_statistics(period: int) -> Statistics:
 
 def _share(parsed: ParsedQuery, lexemes: dict[str, tuple[str, ...]], together=math.prod) -> float:
     """About how large a share of documents matches the query, going by its words'
-    frequencies: alternatives adding up, required groups all applying, each exclusion
-    leaving the share of documents without it; the words of an item `together`
-    (`math.prod`, as if independent: at least as rare as a phrase whose words go together;
-    `min`: no commoner than its rarest word), and an excluded item always counted as its
-    commonest word. A word too rare to be sampled counts as held by none."""
+    frequencies: alternatives adding up, each exclusion leaving the share of documents
+    without it, and the words of an item and the required groups `together`: `math.prod`
+    as if independent (at least as rare as words that go together), `min` as if always
+    found together (no commoner than the rarest). An excluded item counts as its commonest
+    word. A word too rare to be sampled counts as held by none."""
     frequencies = _statistics().frequencies
     words, ngrams = frequencies.get("vector", {}), frequencies.get("ngram_vector", {})
 
@@ -94,21 +94,22 @@ def _share(parsed: ParsedQuery, lexemes: dict[str, tuple[str, ...]], together=ma
         shares += [min(ngrams.get(token, 0.0) for token in run) for run in hangul_phrases(item)]
         return together(shares) if shares else 1.0
 
-    required = math.prod(min(1.0, sum(map(item_share, group))) for group in parsed.groups)
+    required = together([min(1.0, sum(map(item_share, group))) for group in parsed.groups])
     return required * math.prod(1.0 - item_share(item, max) for item in parsed.excluded)
 
 
 def _blocks(parsed: ParsedQuery, lexemes: dict[str, tuple[str, ...]]) -> int | None:
     """How many of the first blocks of organizations to search before the whole index:
-    enough to hold BLOCK_MARGIN times the candidates at the query's expected share.
+    enough to hold BLOCK_MARGIN times the candidates, should the query's words go
+    together (as a query's words mostly do: if they do not, the blocks cost little next
+    to the whole index, which is asked next).
 
-    None, for the whole index at once, when the query is expected to match less than
-    BLOCK_SHARE of the documents (at the most, with its words counted as rare as the
-    rarest): the blocks' own postings (4,096 a block) would then outnumber its own; and
-    when the blocks would be every block there is."""
-    if _share(parsed, lexemes, together=min) < BLOCK_SHARE:
+    None, for the whole index at once, when the query matches less than BLOCK_SHARE of
+    the documents even so: the blocks' own postings (4,096 a block) would then outnumber
+    its own; and when the blocks would be every block there is."""
+    share = _share(parsed, lexemes, together=min)
+    if share < BLOCK_SHARE:
         return None
-    share = _share(parsed, lexemes)
     # Excluded words are often found with the others, so their estimate is looser.
     margin = BLOCK_MARGIN * (2 if parsed.excluded else 1)
     blocks = math.ceil(margin * settings.SEARCH_CANDIDATES / (share * BLOCK))
