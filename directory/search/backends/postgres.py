@@ -1,5 +1,8 @@
-"""PostgreSQL: a stored, weighted tsvector with a GIN index, websearch_to_tsquery, and
-pg_trgm for names (Korean and fragments) and the vocabulary (typo correction)."""
+"""PostgreSQL: a stored, weighted tsvector with GIN indexes, websearch_to_tsquery, and
+pg_trgm for names (Korean and fragments) and the vocabulary (typo correction).
+
+A common query looks for its candidates among the first blocks of organizations before
+the whole index (`_blocks`); every search runs under a time limit (`_fetch_in_time`)."""
 
 import functools
 import math
@@ -78,36 +81,36 @@ def _sampled_statistics(period: int) -> Statistics:
     return Statistics(frequencies, last_id // BLOCK)
 
 
-def _share(parsed: ParsedQuery, lexemes: dict[str, tuple[str, ...]], together=math.prod) -> float:
+def _share(parsed: ParsedQuery, lexemes: dict[str, tuple[str, ...]]) -> float:
     """About how large a share of documents matches the query, going by its words'
-    frequencies: alternatives adding up, each exclusion leaving the share of documents
-    without it, and the words of an item and the required groups `together`: `math.prod`
-    as if independent (at least as rare as words that go together), `min` as if always
-    found together (no commoner than the rarest). An excluded item counts as its commonest
-    word. A word too rare to be sampled counts as held by none."""
+    frequencies, as if its words were found together (as a query's words mostly are): an
+    item or a group of required items is as common as its rarest word, alternatives add
+    up, and each exclusion leaves the documents without its commonest word. A word too
+    rare to be sampled counts as held by none."""
     frequencies = _statistics().frequencies
     words, ngrams = frequencies.get("vector", {}), frequencies.get("ngram_vector", {})
 
-    def item_share(item: Item, together=together) -> float:
+    def word_shares(item: Item) -> list[float]:
         shares = [words.get(word, 0.0) for word in lexemes.get(_text(item), ())]
-        # The n-grams of one Korean word go together: it is as common as the rarest.
         shares += [min(ngrams.get(token, 0.0) for token in run) for run in hangul_phrases(item)]
-        return together(shares) if shares else 1.0
+        return shares or [1.0]  # stop words alone: every document
 
-    required = together([min(1.0, sum(map(item_share, group))) for group in parsed.groups])
-    return required * math.prod(1.0 - item_share(item, max) for item in parsed.excluded)
+    required = min(
+        min(1.0, sum(min(word_shares(item)) for item in group)) for group in parsed.groups
+    )
+    return required * math.prod(1.0 - max(word_shares(item)) for item in parsed.excluded)
 
 
 def _blocks(parsed: ParsedQuery, lexemes: dict[str, tuple[str, ...]]) -> int | None:
     """How many of the first blocks of organizations to search before the whole index:
-    enough to hold BLOCK_MARGIN times the candidates, should the query's words go
-    together (as a query's words mostly do: if they do not, the blocks cost little next
-    to the whole index, which is asked next).
+    enough to hold BLOCK_MARGIN times the candidates at the query's share. If its words
+    are not found together after all, the blocks cost little next to the whole index,
+    which is asked next.
 
     None, for the whole index at once, when the query matches less than BLOCK_SHARE of
     the documents even so: the blocks' own postings (4,096 a block) would then outnumber
     its own; and when the blocks would be every block there is."""
-    share = _share(parsed, lexemes, together=min)
+    share = _share(parsed, lexemes)
     if share < BLOCK_SHARE:
         return None
     # Excluded words are often found with the others, so their estimate is looser.
