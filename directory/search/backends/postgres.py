@@ -10,7 +10,7 @@ import time
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, transaction
 from psycopg.errors import QueryCanceled
 
 from directory.search.backends.common import fetch, hangul_phrases, latin_words, like_pattern
@@ -183,12 +183,10 @@ def _fetch_in_time(sql: str, params: list) -> list[tuple]:
     """`fetch`, without sequential scans and cancelled after SEARCH_TIMEOUT_MS: a phrase of
     common words that occurs nowhere has every document holding all its words read."""
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_SETTINGS, [str(settings.SEARCH_TIMEOUT_MS), "off"])
-            previous = cursor.fetchone()[:2]
-            cursor.execute(sql, params)
-            rows = [tuple(row) for row in cursor.fetchall()]
-            cursor.execute(_SETTINGS, previous)
+        with transaction.atomic():
+            previous = fetch(_SETTINGS, [str(settings.SEARCH_TIMEOUT_MS), "off"])[0][:2]
+            rows = fetch(sql, params)
+            fetch(_SETTINGS, list(previous))
             return rows
     except OperationalError as error:
         if isinstance(error.__cause__, QueryCanceled):
