@@ -5,6 +5,8 @@ from datetime import date
 from html import unescape
 
 import pytest
+from django.db import connection
+from django.db.models import F
 
 from directory.models import Country, Organization
 from tests.factories import make_focus_area, make_issue, make_org, make_program
@@ -453,3 +455,26 @@ def test_an_invalid_value_is_named_escaped_in_the_error(client, directory):
     html = response.content.decode()
     assert "&lt;b&gt;charity&lt;/b&gt; is not one of the available choices" in html
     assert "<b>charity" not in html
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL puts NULLs first in a descending index; SQLite's index already fits",
+)
+def test_the_list_sorted_by_verification_reads_an_index_in_its_order():
+    """At a million organizations, sorting them all for each page took 390 ms."""
+    for n in range(3):
+        make_org(f"Org {n}", last_verified=date(2026, 1, 1 + n))
+    make_org("Never checked", last_verified=None)
+    listed = Organization.objects.published().order_by(
+        F("last_verified").desc(nulls_last=True), "name"
+    )[:20]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # four rows would be read whole
+        cursor.execute("SET LOCAL enable_sort = off")
+        sql, params = listed.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "directory_org_status_verified_order" in plan
+    assert [org.name for org in listed][-1] == "Never checked"
