@@ -83,28 +83,3 @@ def make_superuser(username="admin"):
 
 def admin_change_url(obj) -> str:
     return f"/admin/directory/{obj._meta.model_name}/{obj.pk}/change/"
-
-
-def admin_form_data(response) -> dict:
-    """What a browser would post back from an admin form (inlines included), as it stands."""
-    assert response.status_code == 200, response.status_code
-    data: dict = {}
-
-    def add(form):
-        for bound in form:
-            value = bound.value()
-            if value is None or value is False:
-                continue
-            if value is True:
-                data[bound.html_name] = "on"
-            elif isinstance(value, list | tuple):
-                data[bound.html_name] = [str(item) for item in value]
-            else:
-                data[bound.html_name] = str(value)
-
-    add(response.context["adminform"].form)
-    for inline in response.context.get("inline_admin_formsets", []):
-        add(inline.formset.management_form)
-        for form in inline.formset.forms:
-            add(form)
-    return data

@@ -19,7 +19,6 @@ from directory.models import (
 from directory.search import index, parse, search
 from tests.factories import (
     admin_change_url,
-    admin_form_data,
     make_fact,
     make_focus_area,
     make_issue,
@@ -27,6 +26,7 @@ from tests.factories import (
     make_program,
     make_source,
 )
+from tests.forms import rendered_form
 
 pytestmark = pytest.mark.django_db
 
@@ -294,7 +294,7 @@ def test_adding_an_identifier_inline(admin_client):
 
 def test_editing_an_organization_reindexes_it(admin_client):
     org = make_org("PSCORE", summary="Education for defectors.")
-    data = admin_form_data(admin_client.get(admin_change_url(org)))
+    data = rendered_form(admin_client.get(admin_change_url(org)))
 
     response = admin_client.post(
         admin_change_url(org), {**data, "summary": "Tutoring for defectors."}
@@ -307,7 +307,7 @@ def test_editing_an_organization_reindexes_it(admin_client):
 def test_unpublishing_in_the_change_form_removes_it_from_search(admin_client):
     org = make_org("PSCORE")
     make_program(org, "Tutoring")
-    data = admin_form_data(admin_client.get(admin_change_url(org)))
+    data = rendered_form(admin_client.get(admin_change_url(org)))
 
     response = admin_client.post(admin_change_url(org), {**data, "status": "draft"})
 
@@ -494,7 +494,7 @@ def test_renaming_an_issue_reindexes_the_organizations_that_address_it(admin_cli
     make_program(through_program, issues=[issue])
     bystander = make_org("C4ADS")
     assert _found("zoonotic") == []
-    data = admin_form_data(admin_client.get(admin_change_url(issue)))
+    data = rendered_form(admin_client.get(admin_change_url(issue)))
 
     response = admin_client.post(admin_change_url(issue), {**data, "name": "Zoonotic smuggling"})
 
@@ -542,7 +542,7 @@ def test_moving_a_program_to_another_organization_reindexes_both(admin_client):
     old_owner = make_org("Crossing Borders")
     new_owner = make_org("Helping Hands Korea")
     program = make_program(old_owner, "Orphan Care", slug="orphan-care")
-    data = admin_form_data(admin_client.get(admin_change_url(program)))
+    data = rendered_form(admin_client.get(admin_change_url(program)))
 
     response = admin_client.post(admin_change_url(program), {**data, "organization": new_owner.pk})
 
@@ -592,7 +592,7 @@ def test_renaming_an_issue_reindexes_its_related_issues(admin_client):
     renamed.related.add(related)
     index.refresh_issues([renamed.pk, related.pk])
     assert set(_found("trafficking", "issue")) == {renamed.pk, related.pk}
-    data = admin_form_data(admin_client.get(admin_change_url(renamed)))
+    data = rendered_form(admin_client.get(admin_change_url(renamed)))
 
     response = admin_client.post(admin_change_url(renamed), {**data, "name": "Zoonotic smuggling"})
 
@@ -603,7 +603,7 @@ def test_renaming_an_issue_reindexes_its_related_issues(admin_client):
 def test_renaming_a_focus_area_reindexes_organizations(admin_client):
     area = make_focus_area("Rescue")
     org = make_org("Liberty in North Korea", focus_areas=[area])
-    data = admin_form_data(admin_client.get(admin_change_url(area)))
+    data = rendered_form(admin_client.get(admin_change_url(area)))
 
     response = admin_client.post(admin_change_url(area), {**data, "name": "Zoonotic extraction"})
 

@@ -8,12 +8,12 @@ from django.test import Client
 from directory.models import Issue, KeyFact, Organization, Program
 from tests.factories import (
     admin_change_url,
-    admin_form_data,
     make_fact,
     make_issue,
     make_org,
     make_program,
 )
+from tests.forms import rendered_form
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def bob(django_user_model):
 def _open(client, obj) -> dict:
     response = client.get(admin_change_url(obj))
     assert response.status_code == 200
-    return admin_form_data(response)
+    return rendered_form(response)
 
 
 def _conflict(response) -> str:
@@ -80,7 +80,7 @@ def test_submitting_again_after_a_conflict_saves_the_second_copy(alice, bob):
     alice.post(admin_change_url(org), {**alices, "summary": "Alice's summary."})
     stopped = bob.post(admin_change_url(org), {**bobs, "summary": "Bob's summary."})
 
-    response = bob.post(admin_change_url(org), admin_form_data(stopped))
+    response = bob.post(admin_change_url(org), rendered_form(stopped))
 
     assert response.status_code == 302
     assert Organization.objects.get(pk=org.pk).summary == "Bob's summary."
@@ -93,7 +93,7 @@ def test_a_save_in_between_stops_the_second_submit_again(alice, bob):
     stopped = bob.post(admin_change_url(org), {**bobs, "summary": "Bob's summary."})
     alice.post(admin_change_url(org), {**_open(alice, org), "summary": "Alice again."})
 
-    response = bob.post(admin_change_url(org), admin_form_data(stopped))
+    response = bob.post(admin_change_url(org), rendered_form(stopped))
 
     assert CONFLICT in _conflict(response)
     assert Organization.objects.get(pk=org.pk).summary == "Alice again."
@@ -150,7 +150,7 @@ def test_saving_a_stale_program_is_stopped_then_saved_on_resubmit(alice, bob):
     assert "alice saved this program" in _conflict(stopped)
     assert stopped.context["adminform"].form["summary"].value() == "Music."
     assert Program.objects.get(pk=program.pk).summary == "Maths."
-    assert bob.post(admin_change_url(program), admin_form_data(stopped)).status_code == 302
+    assert bob.post(admin_change_url(program), rendered_form(stopped)).status_code == 302
     assert Program.objects.get(pk=program.pk).summary == "Music."
 
 
@@ -169,7 +169,7 @@ def test_saving_a_stale_issue_is_stopped_then_saved_on_resubmit(alice, bob):
     assert stopped.context["adminform"].form["summary"].value() == "Bob's."
     assert Issue.objects.get(pk=issue.pk).summary == "Alice's."
     assert KeyFact.objects.get(pk=fact.pk).figure == "1,000"
-    assert bob.post(admin_change_url(issue), admin_form_data(stopped)).status_code == 302
+    assert bob.post(admin_change_url(issue), rendered_form(stopped)).status_code == 302
     assert Issue.objects.get(pk=issue.pk).summary == "Bob's."
     assert KeyFact.objects.get(pk=fact.pk).figure == "2,000"
 
@@ -179,8 +179,8 @@ def test_saving_a_stale_issue_is_stopped_then_saved_on_resubmit(alice, bob):
 
 def test_a_fresh_add_form_is_never_a_conflict(alice, bob):
     pscore = make_org("PSCORE")  # other organizations have history
-    alices = admin_form_data(alice.get("/admin/directory/organization/add/"))
-    bobs = admin_form_data(bob.get("/admin/directory/organization/add/"))
+    alices = rendered_form(alice.get("/admin/directory/organization/add/"))
+    bobs = rendered_form(bob.get("/admin/directory/organization/add/"))
     assert alices["loaded_version"] == bobs["loaded_version"] == ""
 
     def filled(data, name):

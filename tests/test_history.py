@@ -10,13 +10,13 @@ from directory.models import Organization
 from directory.search import parse, search
 from tests.factories import (
     admin_change_url,
-    admin_form_data,
     make_fact,
     make_issue,
     make_org,
     make_program,
     make_source,
 )
+from tests.forms import rendered_form
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def _history_url(obj) -> str:
 
 
 def _edit(client, obj, **changes):
-    data = admin_form_data(client.get(admin_change_url(obj)))
+    data = rendered_form(client.get(admin_change_url(obj)))
     response = client.post(admin_change_url(obj), {**data, **changes})
     assert response.status_code == 302, response.context["adminform"].form.errors
     return response
@@ -162,7 +162,7 @@ def test_editing_an_issue_and_its_key_fact_records_both(curator):
 def test_deleting_a_key_fact_is_recorded(editor):
     issue = make_issue()
     fact = make_fact(issue)
-    data = admin_form_data(editor.get(admin_change_url(issue)))
+    data = rendered_form(editor.get(admin_change_url(issue)))
 
     response = editor.post(admin_change_url(issue), {**data, "facts-0-DELETE": "on"})
 
@@ -237,7 +237,7 @@ def _revert(client, org, record):
     page = client.get(url)
     assert page.status_code == 200
     assert page.context["adminform"].form["name"].value() == record.name
-    return client.post(url, admin_form_data(page))
+    return client.post(url, rendered_form(page))
 
 
 def _rename_then_revert(curator, editor):
@@ -267,7 +267,7 @@ def test_a_curator_cannot_revert_to_a_version_only_an_editor_may_save(curator, e
     published = org.history.get(status="published")
 
     page = curator.get(f"{_history_url(org)}{published.history_id}/")
-    response = curator.post(f"{_history_url(org)}{published.history_id}/", admin_form_data(page))
+    response = curator.post(f"{_history_url(org)}{published.history_id}/", rendered_form(page))
 
     assert response.status_code == 200
     assert Organization.objects.get(pk=org.pk).status == "review"

@@ -8,11 +8,11 @@ from django.test import Client
 from directory.models import Organization, Program
 from tests.factories import (
     admin_change_url,
-    admin_form_data,
     make_org,
     make_program,
     make_superuser,
 )
+from tests.forms import rendered_form
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,7 @@ def staff(request, django_user_model):
 
 
 def _edit(client, obj, **changes):
-    data = admin_form_data(client.get(admin_change_url(obj)))
+    data = rendered_form(client.get(admin_change_url(obj)))
     return client.post(admin_change_url(obj), {**data, **changes})
 
 

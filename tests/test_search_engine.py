@@ -32,12 +32,12 @@ from directory.search import InvalidQuery, index, parse
 from directory.search.query import STOP_WORDS
 from tests.factories import (
     admin_change_url,
-    admin_form_data,
     make_focus_area,
     make_issue,
     make_org,
     make_program,
 )
+from tests.forms import rendered_form
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +119,7 @@ def _management(prefix, total=0, initial=0):
 def _edit(admin_client, obj, **changes):
     """Post the object's admin change form back with some fields changed."""
     url = admin_change_url(obj)
-    response = admin_client.post(url, {**admin_form_data(admin_client.get(url)), **changes})
+    response = admin_client.post(url, {**rendered_form(admin_client.get(url)), **changes})
     assert response.status_code == 302, response.context["adminform"].form.errors
     return response
 
@@ -727,7 +727,7 @@ def test_archiving_with_the_admin_action_makes_it_not_found(admin_client, visito
 def test_a_program_added_inline_makes_its_organization_found_by_its_name(admin_client):
     org = make_org("Harbor House", summary="Helps sailors.")
     url = admin_change_url(org)
-    data = admin_form_data(admin_client.get(url))
+    data = rendered_form(admin_client.get(url))
     assert data["programs-TOTAL_FORMS"] == "0"
     data.update(
         {
@@ -824,7 +824,7 @@ def test_unlinking_related_issues_in_the_admin_updates_both_issues(admin_client)
     index.refresh_issues([trafficking.pk, marriage.pk])
     assert found_set("trafficking", "issue") == {trafficking.pk, marriage.pk}
 
-    data = admin_form_data(admin_client.get(admin_change_url(trafficking)))
+    data = rendered_form(admin_client.get(admin_change_url(trafficking)))
     data.pop("related")
     response = admin_client.post(admin_change_url(trafficking), data)
 

@@ -14,25 +14,29 @@ def version_of(instance) -> str:
     return str(latest.first() or "")
 
 
+VERSION_FIELD = "loaded_version"
+
+
 class ConflictCheckForm(forms.ModelForm):
-    """A ModelForm that refuses to overwrite changes saved since it was opened."""
+    """A ModelForm that refuses to overwrite changes saved since it was opened. Its admin
+    must render the hidden version field (`CurationAdmin` does)."""
 
     loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["loaded_version"].initial = version_of(self.instance)
+        self.fields[VERSION_FIELD].initial = version_of(self.instance)
 
     def clean(self):
         cleaned = super().clean()
         current = version_of(self.instance)
-        if self.instance.pk and self.cleaned_data.get("loaded_version") != current:
+        if self.instance.pk and self.cleaned_data.get(VERSION_FIELD) != current:
             latest = self.instance.history.order_by("-history_id").first()
             who = latest.history_user or "someone" if latest else "someone"
             when = date_format(timezone.localtime(latest.history_date), "DATETIME_FORMAT")
             # Saving again after reviewing is deliberate: accept the current version then.
             self.data = self.data.copy()
-            self.data[self.add_prefix("loaded_version")] = current
+            self.data[self.add_prefix(VERSION_FIELD)] = current
             raise forms.ValidationError(
                 f"{who} saved this {self.instance._meta.verbose_name} on {when}, after you "
                 "opened it. Your changes are still in the form below and nothing was saved. "

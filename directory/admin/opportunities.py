@@ -1,8 +1,8 @@
 """Curation of volunteer opportunities, under the same publishing rules as listings."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from directory.admin.curation import CurationAdmin
 from directory.admin.organizations import StatusRulesForm, limit_status_choices
 from directory.cache import bump_version
 from directory.models import Opportunity, Skill
@@ -15,7 +15,7 @@ class OpportunityForm(StatusRulesForm):
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(SimpleHistoryAdmin):
+class OpportunityAdmin(CurationAdmin):
     form = OpportunityForm
     list_display = ["title", "organization", "mode", "country", "expires", "status"]
     list_filter = [
@@ -39,8 +39,7 @@ class OpportunityAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # archive instead; the history keeps every version
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
+    def published_change(self, obj) -> None:
         bump_version()  # organization and issue pages list opportunities
 
 

@@ -14,9 +14,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
 from directory.admin.conflicts import ConflictCheckForm
+from directory.admin.curation import CurationAdmin
 from directory.admin.spreadsheets import OrganizationResource, ProgramResource
 from directory.models import Organization, OrganizationIdentifier, Program
 from directory.search import index
@@ -100,21 +100,6 @@ class StatusRulesForm(ConflictCheckForm):
         return status
 
 
-class ReindexAfterRevertMixin:
-    """simple-history's revert view saves without `save_related`, where the index is
-    refreshed; refresh it once a revert has gone through."""
-
-    def reindex(self, object_id) -> None:
-        raise NotImplementedError
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        with transaction.atomic():
-            response = super().history_form_view(request, object_id, version_id, extra_context)
-            if request.method == "POST" and response.status_code == 302:
-                self.reindex(object_id)
-        return response
-
-
 class OrganizationForm(StatusRulesForm):
     class Meta:
         model = Organization
@@ -146,7 +131,7 @@ class BrokenLinksFilter(admin.SimpleListFilter):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(ReindexAfterRevertMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+class OrganizationAdmin(ImportExportModelAdmin, CurationAdmin):
     form = OrganizationForm
     resource_classes = [OrganizationResource]
     list_display = [
@@ -249,12 +234,8 @@ class OrganizationAdmin(ReindexAfterRevertMixin, ImportExportModelAdmin, SimpleH
     def has_delete_permission(self, request, obj=None):
         return False  # retire a listing with the "archive" action instead
 
-    def reindex(self, object_id) -> None:
-        index.refresh_organizations([int(object_id)])
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        index.refresh_organizations([form.instance.pk])
+    def published_change(self, obj) -> None:
+        index.refresh_organizations([obj.pk])
 
     def _set_status(self, request, queryset, status, verb):
         # Saved one by one (not with update()) so that each change lands in the history.
@@ -326,7 +307,7 @@ class ProgramForm(ConflictCheckForm):
 
 
 @admin.register(Program)
-class ProgramAdmin(ReindexAfterRevertMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+class ProgramAdmin(ImportExportModelAdmin, CurationAdmin):
     form = ProgramForm
     resource_classes = [ProgramResource]
     list_display = ["name", "organization", "active"]
@@ -336,15 +317,15 @@ class ProgramAdmin(ReindexAfterRevertMixin, ImportExportModelAdmin, SimpleHistor
     autocomplete_fields = ["organization", "issues", "focus_areas", "countries"]
     prepopulated_fields = {"slug": ("name",)}
 
-    def reindex(self, object_id) -> None:
-        programs = Program.objects.filter(pk=object_id)
-        index.refresh_organizations(programs.values_list("organization_id", flat=True))
+    def published_change(self, obj) -> None:
+        index.refresh_organizations([obj.organization_id])
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # A program moved to another organization leaves its old one changed too.
         previous = form.initial.get("organization")
-        index.refresh_organizations({form.instance.organization_id, previous} - {None})
+        if previous and previous != form.instance.organization_id:
+            index.refresh_organizations([previous])
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)

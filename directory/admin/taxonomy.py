@@ -2,10 +2,9 @@
 focus areas, sources, and the read-only country list."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from directory.admin.conflicts import ConflictCheckForm
-from directory.admin.organizations import ReindexAfterRevertMixin
+from directory.admin.curation import CurationAdmin
 from directory.cache import bump_version
 from directory.models import Country, FocusArea, Issue, KeyFact, Source
 from directory.search import index
@@ -25,7 +24,7 @@ class KeyFactInline(admin.TabularInline):
 
 
 @admin.register(Issue)
-class IssueAdmin(ReindexAfterRevertMixin, SimpleHistoryAdmin):
+class IssueAdmin(CurationAdmin):
     form = IssueForm
     list_display = ["name", "summary"]
     search_fields = ["name", "summary"]
@@ -33,14 +32,14 @@ class IssueAdmin(ReindexAfterRevertMixin, SimpleHistoryAdmin):
     autocomplete_fields = ["related"]
     inlines = [KeyFactInline]
 
-    def reindex(self, object_id) -> None:
-        index.refresh_issues([int(object_id)])
+    def published_change(self, obj) -> None:
+        index.refresh_issues([obj.pk])
 
     def save_related(self, request, form, formsets, change):
         # Issues just unlinked still show this issue's name in their documents.
         unlinked = [issue.pk for issue in form.initial.get("related", [])]
         super().save_related(request, form, formsets, change)
-        index.refresh_issues([form.instance.pk, *unlinked])
+        index.refresh_issues(unlinked)
 
     def delete_model(self, request, obj):
         pk = obj.pk  # Django clears obj.pk on delete
@@ -61,13 +60,12 @@ class IssueAdmin(ReindexAfterRevertMixin, SimpleHistoryAdmin):
 
 
 @admin.register(FocusArea)
-class FocusAreaAdmin(SimpleHistoryAdmin):
+class FocusAreaAdmin(CurationAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ("name",)}
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+    def published_change(self, obj) -> None:
         index.refresh_focus_areas([obj.pk])
 
     def delete_model(self, request, obj):
@@ -82,7 +80,7 @@ class FocusAreaAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(CurationAdmin):
     list_display = ["title", "publisher", "year"]
     list_filter = ["publisher"]
     search_fields = ["title", "publisher", "slug"]
@@ -90,8 +88,7 @@ class SourceAdmin(SimpleHistoryAdmin):
 
     # Sources are cited on public pages, which are cached by content version (not indexed
     # for search, so no index refresh bumps it). Both run in the admin's transaction.
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+    def published_change(self, obj) -> None:
         bump_version()
 
     def delete_model(self, request, obj):
