@@ -170,6 +170,9 @@ LOGGING = {
 
 # How long since a listing was last verified before it is shown as due for review.
 REVIEW_DUE_DAYS = env_int("REVIEW_DUE_DAYS", 365, minimum=1)
+# Days a visitor's contact address on a suggestion or correction is kept; the daily
+# `erase_contact_details` command blanks older ones (the privacy page states this number).
+CONTACT_RETENTION_DAYS = env_int("CONTACT_RETENTION_DAYS", 90, minimum=1)
 # Results per page on public lists.
 PAGE_SIZE = env_int("PAGE_SIZE", 20, minimum=1)
 # The most results one search returns, ranks and counts.
@@ -337,6 +340,8 @@ EMAIL_BACKEND = (
     else "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Causeway <noreply@localhost>")
+# A public address for the contact page; without one, the page offers the site's forms.
+CONTACT_EMAIL = env_str("CONTACT_EMAIL", "")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Who hears about suggestions and corrections from the public.
 CURATOR_EMAILS = env_list("CURATOR_EMAILS")

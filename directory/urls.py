@@ -10,7 +10,16 @@ from django.urls import path
 
 from directory.feeds import IssueFeed, OrganizationsFeed
 from directory.sitemaps import SITEMAPS
-from directory.views import browse, compare, contributions, meta, organizations, search, volunteer
+from directory.views import (
+    browse,
+    compare,
+    contributions,
+    meta,
+    organizations,
+    search,
+    volunteer,
+)
+from directory.views import pages as site_pages
 
 app_name = "directory"
 
@@ -48,6 +57,10 @@ pages = [
         name="opportunity-detail",
     ),
     path("compare/", compare.compare, name="compare"),
+    path("methodology/", site_pages.methodology, name="methodology"),
+    path("about/", site_pages.about, name="about"),
+    path("contact/", site_pages.contact, name="contact"),
+    path("privacy/", site_pages.privacy, name="privacy"),
 ]
 
 files = [

@@ -39,6 +39,8 @@ def make_source(**fields) -> Source:
     fields.setdefault("title", f"Report {n}")
     fields.setdefault("publisher", "U.S. Department of State")
     fields.setdefault("year", 2022)
+    if not fields.get("document_number"):
+        fields.setdefault("url", f"https://example.org/report-{n}")
     return Source.objects.create(**fields)
 
 
@@ -49,8 +51,21 @@ def make_fact(issue, **fields) -> KeyFact:
     return KeyFact.objects.create(issue=issue, **fields)
 
 
-def make_org(name=None, *, issues=(), focus_areas=(), countries=(), index_it=True, **fields):
-    """An organization, published unless told otherwise, and indexed for search."""
+def _one_creation_record(obj) -> None:
+    """Setting links writes a history record each; keep only the last, which holds them
+    all, as the one creation record an admin "add" leaves."""
+    latest = obj.history.first()
+    obj.history.exclude(pk=latest.pk).delete()
+    if latest.history_type != "+":
+        latest.history_type = "+"
+        latest.save(update_fields=["history_type"])
+
+
+def make_org(
+    name=None, *, issues=(), focus_areas=(), countries=(), sources=None, index_it=True, **fields
+):
+    """An organization, published unless told otherwise, and indexed for search. It cites
+    a source unless given its own `sources`, as publishing requires."""
     n = next(_seq)
     name = name or f"Organization {n}"
     fields.setdefault("slug", f"organization-{n}")
@@ -60,6 +75,13 @@ def make_org(name=None, *, issues=(), focus_areas=(), countries=(), index_it=Tru
     org.issues.set(issues)
     org.focus_areas.set(focus_areas)
     org.countries.set([Country.objects.get(pk=code) for code in countries])
+    if sources is None:
+        sources = [make_source()]
+    org.sources.set(sources or [])
+    _one_creation_record(org)
+    if org.last_verified:
+        # The date stands for a verification, as it does in the admin.
+        org.verifications.create(verified_on=org.last_verified, sources_reread=True)
     if index_it:
         index.refresh_organizations([org.pk])
     return org

@@ -117,3 +117,22 @@ def multiple(data: dict, name: str) -> list[str]:
     """The values a form sends under `name`, as a list whatever their number."""
     value = data.get(name, [])
     return value if isinstance(value, list) else [value]
+
+
+def filled_form(client, url: str, **values) -> dict:
+    """The form at `url` as the page renders it, with `values` typed in."""
+    return {**rendered_form(client.get(url)), **values}
+
+
+def add_inline(data: dict, prefix: str, **fields) -> dict:
+    """What the admin's "Add another" link does: a copy of the inline's empty form (its
+    defaults included) as one more row, with `fields` typed in."""
+    index = int(data[f"{prefix}-TOTAL_FORMS"])
+    template = f"{prefix}-__prefix__-"
+    row = {
+        f"{prefix}-{index}-{name[len(template) :]}": value
+        for name, value in data.items()
+        if name.startswith(template)
+    }
+    row.update({f"{prefix}-{index}-{name}": value for name, value in fields.items()})
+    return {**data, **row, f"{prefix}-TOTAL_FORMS": str(index + 1)}

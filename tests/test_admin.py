@@ -26,7 +26,7 @@ from tests.factories import (
     make_program,
     make_source,
 )
-from tests.forms import rendered_form
+from tests.forms import add_inline, filled_form, rendered_form
 
 pytestmark = pytest.mark.django_db
 
@@ -51,42 +51,34 @@ def _act(admin_client, action: str, *orgs):
     )
 
 
-def _add_form(**overrides) -> dict:
-    """The organization add form, filled in with one program and no identifiers."""
-    data = {
-        "name": "Crossing Borders",
-        "slug": "crossing-borders",
-        "alternate_name": "",
-        "summary": "Care for North Korean refugees and their children in China.",
-        "description": "Shelter, food and **schooling**.",
-        "org_type": "faith_based",
-        "founded": "2003",
-        "headquarters": "US",
-        "countries": ["CN", "KR"],
-        "website": "https://crossingbordersnk.org/",
-        "donate_url": "",
-        "volunteer_url": "",
-        "email": "",
-        "status": "published",
-        "last_verified": "",
-        "programs-TOTAL_FORMS": "1",
-        "programs-INITIAL_FORMS": "0",
-        "programs-MIN_NUM_FORMS": "0",
-        "programs-MAX_NUM_FORMS": "1000",
-        "programs-0-name": "Orphan Care",
-        "programs-0-slug": "orphan-care",
-        "programs-0-summary": "Homes for stateless children.",
-        "programs-0-description": "",
-        "programs-0-countries": ["CN"],
-        "programs-0-active": "on",
-        "programs-0-url": "",
-        "identifiers-TOTAL_FORMS": "0",
-        "identifiers-INITIAL_FORMS": "0",
-        "identifiers-MIN_NUM_FORMS": "0",
-        "identifiers-MAX_NUM_FORMS": "1000",
-    }
-    data.update(overrides)
-    return data
+def _add_form(client, **overrides) -> dict:
+    """The organization add form as a curator fills it in: one program added with "Add
+    another", and a source, as publishing needs."""
+    source = make_source()
+    data = filled_form(
+        client,
+        ADD,
+        name="Crossing Borders",
+        slug="crossing-borders",
+        summary="Care for North Korean refugees and their children in China.",
+        description="Shelter, food and **schooling**.",
+        org_type="faith_based",
+        founded="2003",
+        headquarters="US",
+        countries=["CN", "KR"],
+        website="https://crossingbordersnk.org/",
+        status="published",
+        sources=[str(source.pk)],
+    )
+    data = add_inline(
+        data,
+        "programs",
+        name="Orphan Care",
+        slug="orphan-care",
+        summary="Homes for stateless children.",
+        countries=["CN"],
+    )
+    return data | overrides
 
 
 # --- the changelist ------------------------------------------------------------------------------
@@ -211,6 +203,7 @@ def test_adding_an_organization_with_a_program_inline(admin_client):
     response = admin_client.post(
         ADD,
         _add_form(
+            admin_client,
             issues=[orphans.pk],
             **{"programs-0-issues": [orphans.pk], "programs-0-focus_areas": [care.pk]},
         ),
@@ -230,7 +223,12 @@ def test_adding_an_organization_with_a_program_inline(admin_client):
 
 
 def test_a_new_published_organization_is_searchable_at_once(admin_client):
-    response = admin_client.post(ADD, _add_form())
+    response = admin_client.post(
+        ADD,
+        _add_form(
+            admin_client,
+        ),
+    )
 
     assert response.status_code == 302
     org = Organization.objects.get(slug="crossing-borders")
@@ -241,7 +239,7 @@ def test_a_new_published_organization_is_searchable_at_once(admin_client):
 
 
 def test_a_new_draft_organization_is_not_searchable(admin_client):
-    response = admin_client.post(ADD, _add_form(status="draft"))
+    response = admin_client.post(ADD, _add_form(admin_client, status="draft"))
 
     assert response.status_code == 302
     assert Organization.objects.get(slug="crossing-borders").status == "draft"
@@ -250,7 +248,7 @@ def test_a_new_draft_organization_is_not_searchable(admin_client):
 
 
 def test_the_add_form_rejects_a_javascript_link(admin_client):
-    response = admin_client.post(ADD, _add_form(website="javascript:alert(1)"))
+    response = admin_client.post(ADD, _add_form(admin_client, website="javascript:alert(1)"))
 
     assert response.status_code == 200
     assert "website" in response.context["adminform"].form.errors
@@ -259,12 +257,13 @@ def test_the_add_form_rejects_a_javascript_link(admin_client):
 
 def test_the_add_form_rejects_two_programs_with_one_slug(admin_client):
     data = _add_form(
+        admin_client,
         **{
             "programs-TOTAL_FORMS": "2",
             "programs-1-name": "Orphan Care again",
             "programs-1-slug": "orphan-care",
             "programs-1-active": "on",
-        }
+        },
     )
 
     response = admin_client.post(ADD, data)
@@ -276,12 +275,13 @@ def test_the_add_form_rejects_two_programs_with_one_slug(admin_client):
 
 def test_adding_an_identifier_inline(admin_client):
     data = _add_form(
+        admin_client,
         **{
             "identifiers-TOTAL_FORMS": "1",
             "identifiers-0-identifier_scheme": "US-EIN",
             "identifiers-0-identifier_type": "Employer ID number",
             "identifiers-0-identifier": "20-1234567",
-        }
+        },
     )
 
     response = admin_client.post(ADD, data)
@@ -362,18 +362,52 @@ def test_archive_action_archives_and_drops_it_from_search(admin_client):
     assert Program.objects.filter(pk=program.pk).exists()
 
 
-def test_mark_verified_today_sets_last_verified(admin_client):
+def _record_verification(client, org, **checks):
+    data = add_inline(
+        rendered_form(client.get(admin_change_url(org))),
+        "verifications",
+        **dict.fromkeys(checks, "on"),
+    )
+    return client.post(admin_change_url(org), data)
+
+
+def test_recording_a_verification_sets_last_verified_and_who_checked(admin_client):
     stale = make_org(last_verified=date(2020, 1, 1))
-    never = make_org(last_verified=None)
     untouched = make_org(last_verified=date(2020, 1, 1))
 
-    _act(admin_client, "mark_verified_today", stale, never)
+    response = _record_verification(admin_client, stale, website_answers=True, sources_reread=True)
 
-    today = timezone.localdate()
-    assert Organization.objects.get(pk=stale.pk).last_verified == today
-    assert Organization.objects.get(pk=never.pk).last_verified == today
-    assert Organization.objects.get(pk=untouched.pk).last_verified == date(2020, 1, 1)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    verification = stale.verifications.get(verified_on=timezone.localdate())
+    assert verification.website_answers and verification.sources_reread
+    assert not verification.registration_confirmed
+    assert verification.verified_by.username == "admin"
+    assert Organization.objects.get(pk=stale.pk).last_verified == timezone.localdate()
     assert list(Organization.objects.review_due()) == [untouched]
+
+
+def test_a_verification_that_checked_nothing_is_refused(admin_client):
+    org = make_org(last_verified=None)
+
+    response = _record_verification(admin_client, org)
+
+    assert response.status_code == 200
+    assert "Tick at least one thing you checked." in response.content.decode()
+    assert not org.verifications.exists()
+    assert Organization.objects.get(pk=org.pk).last_verified is None
+
+
+def test_the_review_column_warns_about_due_listings_and_not_about_current_ones(admin_client):
+    today = timezone.localdate()
+    make_org("Never Checked", last_verified=None)
+    make_org("Long Ago", last_verified=today - timedelta(days=400))
+    make_org("Recent", last_verified=today - timedelta(days=30))
+
+    html = admin_client.get(CHANGELIST).content.decode()
+
+    assert "<strong>Due: never verified</strong>" in html
+    assert "<strong>Due</strong>" in html
+    assert html.count("Up to date</td>") == 1
 
 
 def test_organizations_cannot_be_deleted(admin_client):
@@ -392,7 +426,7 @@ def test_delete_selected_is_not_an_organization_action(admin_client):
     response = admin_client.get(CHANGELIST)
     actions = {name for name, _ in response.context["action_form"].fields["action"].choices}
 
-    assert {"publish", "send_to_review", "archive", "mark_verified_today"} <= actions
+    assert {"publish", "send_to_review", "archive"} <= actions
     assert "delete_selected" not in actions
     _act(admin_client, "delete_selected", org)
     assert Organization.objects.filter(pk=org.pk).exists()

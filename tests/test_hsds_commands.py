@@ -19,7 +19,7 @@ from directory.models import (
     OrganizationIdentifier,
     Program,
 )
-from tests.factories import make_focus_area, make_issue, make_org, make_program
+from tests.factories import make_focus_area, make_issue, make_org, make_program, make_source
 
 pytestmark = pytest.mark.django_db
 
@@ -117,8 +117,8 @@ def test_a_json_export_imported_into_an_empty_directory_exports_identically(tmp_
     first, second = tmp_path / "first.json", tmp_path / "second.json"
     _export(first)
     _empty_directory()
-    _import(first, "--publish")
-    _export(second)
+    _import(first, "--publish")  # kept in review: HSDS carries no sources
+    _export(second, "--all")
     assert second.read_bytes() == first.read_bytes()
     assert len(json.loads(first.read_text())["contents"]) == 2
 
@@ -162,7 +162,7 @@ def test_json_and_csv_exports_of_the_same_directory_import_to_the_same_json(tmp_
     _export(tmp_path / "package", "--format", "csv")
     _empty_directory()
     _import(tmp_path / "package", "--publish")
-    _export(tmp_path / "via-csv.json")
+    _export(tmp_path / "via-csv.json", "--all")
     assert (tmp_path / "via-csv.json").read_bytes() == (tmp_path / "direct.json").read_bytes()
 
 
@@ -199,12 +199,25 @@ def test_imported_organizations_arrive_in_review(tmp_path):
     assert Organization.objects.get().status == Organization.Status.REVIEW
 
 
-def test_publish_publishes_new_and_updated_organizations(tmp_path):
+def test_publish_publishes_organizations_that_cite_a_source(tmp_path):
     path = tmp_path / "one.json"
     path.write_text(json.dumps(_org()))
     _import(path)
+    Organization.objects.get().sources.add(make_source())
     _import(path, "--publish")
     assert Organization.objects.get().status == Organization.Status.PUBLISHED
+
+
+def test_publish_keeps_organizations_without_a_source_in_review_and_names_them(tmp_path):
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps([_org("Haven"), _org("Harbor")]))
+
+    output = _import(path, "--publish")
+
+    assert set(Organization.objects.values_list("status", flat=True)) == {"review"}
+    assert "Not published, kept in review" in output
+    assert "Harbor, Haven" in output
+    assert not Organization.objects.published().exists()
 
 
 def test_a_reimport_without_publish_keeps_the_status_curators_gave(tmp_path):

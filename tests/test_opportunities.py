@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from directory.models import Country, Opportunity, Organization, Skill
 from tests.factories import make_issue, make_org
+from tests.forms import filled_form
 
 pytestmark = pytest.mark.django_db
 
@@ -503,30 +504,24 @@ def _change_url(opportunity) -> str:
     return f"/admin/directory/opportunity/{opportunity.pk}/change/"
 
 
-def _add_form(org, **overrides) -> dict:
-    data = {
-        "organization": org.pk,
+def _add_form(client, org, **overrides) -> dict:
+    values = {
+        "organization": str(org.pk),
         "title": "Legal clinic volunteer",
         "slug": "legal-clinic-volunteer",
         "description": "Help survivors with paperwork.",
         "mode": "remote",
         "apply_url": "https://example.org/apply",
         "status": "draft",
-        "loaded_version": "",
     }
-    return data | overrides
+    return filled_form(client, ADD, **(values | overrides))
 
 
 def _edit(client, opportunity, **changes):
-    """Post the change form back as a browser would, with `changes` made."""
-    form = client.get(_change_url(opportunity)).context["adminform"].form
-    data = {}
-    for bound in form:
-        value = bound.value()
-        if value is None:
-            continue
-        data[bound.html_name] = [str(v) for v in value] if isinstance(value, list) else str(value)
-    return client.post(_change_url(opportunity), data | changes)
+    """Post the change form back as the page renders it, with `changes` made."""
+    return client.post(
+        _change_url(opportunity), filled_form(client, _change_url(opportunity), **changes)
+    )
 
 
 def _status(opportunity) -> str:
@@ -543,14 +538,14 @@ def test_curators_are_offered_only_draft_and_review_for_a_new_opportunity(curato
 
 @pytest.mark.parametrize("status", ["draft", "review"])
 def test_curators_can_add_an_opportunity_for_review(curator, status):
-    response = curator.post(ADD, _add_form(make_org(), status=status))
+    response = curator.post(ADD, _add_form(curator, make_org(), status=status))
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert Opportunity.objects.get().status == status
 
 
 def test_curators_cannot_add_a_published_opportunity(curator):
-    response = curator.post(ADD, _add_form(make_org(), status="published"))
+    response = curator.post(ADD, _add_form(curator, make_org(), status="published"))
 
     assert response.status_code == 200
     assert "status" in response.context["adminform"].form.errors
@@ -578,7 +573,7 @@ def test_curators_can_edit_a_published_opportunity_and_keep_it_published(curator
 
 
 def test_editors_can_add_a_published_opportunity(editor):
-    response = editor.post(ADD, _add_form(make_org(), status="published"))
+    response = editor.post(ADD, _add_form(editor, make_org(), status="published"))
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert Opportunity.objects.get().status == "published"
@@ -594,7 +589,7 @@ def test_editors_can_publish_an_opportunity_in_review(editor):
 
 
 def test_the_admin_form_refuses_an_on_site_opportunity_without_a_country(editor):
-    response = editor.post(ADD, _add_form(make_org(), mode="onsite"))
+    response = editor.post(ADD, _add_form(editor, make_org(), mode="onsite"))
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors

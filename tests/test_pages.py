@@ -26,7 +26,7 @@ HIDDEN_STATUSES = [
     Organization.Status.REVIEW,
     Organization.Status.ARCHIVED,
 ]
-STALE_NOTE = "has not been checked in over a year"
+STALE_NOTE = "this listing was last checked over 365 days ago"
 
 
 def today():
@@ -341,7 +341,7 @@ def test_an_issue_addressed_directly_and_through_a_program_says_both(client):
 
 
 def test_organization_page_without_ways_to_help_says_where_to_ask(client):
-    org = make_org(donate_url="", volunteer_url="")
+    org = make_org(donate_url="", volunteer_url="", sources=[])
 
     html = get_html(client, org.get_absolute_url())
 
@@ -352,17 +352,25 @@ def test_organization_page_without_ways_to_help_says_where_to_ask(client):
 
 @pytest.mark.parametrize(
     ("days_ago", "stale"),
-    [(None, True), (366, True), (800, True), (365, False), (30, False), (0, False)],
+    [(366, True), (800, True), (365, False), (30, False), (0, False)],
 )
 def test_organization_page_warns_only_when_the_listing_is_over_a_year_old(client, days_ago, stale):
-    verified = None if days_ago is None else today() - timedelta(days=days_ago)
-    org = make_org(last_verified=verified)
+    org = make_org(last_verified=today() - timedelta(days=days_ago))
 
     html = get_html(client, org.get_absolute_url())
 
     assert (STALE_NOTE in html) is stale
-    if verified is None:
-        assert "Not yet verified by a curator." in html
+    assert "Not yet verified" not in html
+
+
+def test_a_never_verified_listing_says_so_and_nothing_about_being_a_year_old(client):
+    org = make_org(last_verified=None)
+
+    html = get_html(client, org.get_absolute_url())
+
+    assert "Not yet verified: no curator has checked this listing" in html
+    assert STALE_NOTE not in html
+    assert "last checked over" not in html
 
 
 # --- The issue and focus area pages --------------------------------------------------------
@@ -410,7 +418,7 @@ def test_issue_page_shows_key_facts_with_their_source_and_year(issue_page):
     assert "An estimated 50 million people lived in modern slavery." in facts
     assert "Global Estimates of Modern Slavery" in facts
     assert ", ILO, 2022" in facts
-    assert "figure for 2021" in facts
+    assert "As of 2021" in facts
     assert link_tag(facts, "https://www.ilo.org/global-estimates")
 
 

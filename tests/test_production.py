@@ -128,14 +128,22 @@ def test_editing_a_source_in_the_admin_replaces_cached_pages(admin_client):
     from directory.models import Source
 
     org = make_org("Harbor House")
-    source = Source.objects.create(slug="report", title="Old title", publisher="UN")
+    source = Source.objects.create(
+        slug="report", title="Old title", publisher="UN", url="https://example.org/report"
+    )
     org.sources.add(source)
     visitor = Client()
     assert "Old title" in visitor.get(org.get_absolute_url()).content.decode()
 
     admin_client.post(
         f"/admin/directory/source/{source.pk}/change/",
-        {"slug": "report", "title": "New title", "publisher": "UN", "year": ""},
+        {
+            "slug": "report",
+            "title": "New title",
+            "publisher": "UN",
+            "year": "",
+            "url": "https://example.org/report",
+        },
     )
 
     assert "New title" in visitor.get(org.get_absolute_url()).content.decode()

@@ -36,8 +36,9 @@ from tests.factories import (
     make_issue,
     make_org,
     make_program,
+    make_source,
 )
-from tests.forms import rendered_form
+from tests.forms import add_inline, filled_form, rendered_form
 
 pytestmark = pytest.mark.django_db
 
@@ -132,27 +133,16 @@ def _act(admin_client, action, *orgs):
     return response
 
 
-def _org_add_form(**overrides):
+def _org_add_form(client, **overrides):
     """The organization add form as a curator fills it in: no programs, no identifiers."""
-    return {
+    values = {
         "name": "Lighthouse Foundation",
         "slug": "lighthouse-foundation",
-        "alternate_name": "",
         "summary": "Keeps a lighthouse for sailors.",
-        "description": "",
-        "org_type": "nonprofit",
-        "founded": "",
-        "headquarters": "",
-        "website": "",
-        "donate_url": "",
-        "volunteer_url": "",
-        "email": "",
         "status": "published",
-        "last_verified": "",
-        **_management("programs"),
-        **_management("identifiers"),
-        **overrides,
+        "sources": [str(make_source().pk)],
     }
+    return filled_form(client, "/admin/directory/organization/add/", **(values | overrides))
 
 
 # --- Typo tolerance --------------------------------------------------------------------------
@@ -669,7 +659,7 @@ def test_an_underscore_is_not_a_wildcard(query):
 
 
 def test_an_organization_created_in_the_admin_is_found_at_once(admin_client, visitor):
-    response = admin_client.post("/admin/directory/organization/add/", _org_add_form())
+    response = admin_client.post("/admin/directory/organization/add/", _org_add_form(admin_client))
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     org = Organization.objects.get(slug="lighthouse-foundation")
@@ -679,7 +669,7 @@ def test_an_organization_created_in_the_admin_is_found_at_once(admin_client, vis
 
 def test_an_organization_created_as_a_draft_in_the_admin_is_not_found(admin_client):
     response = admin_client.post(
-        "/admin/directory/organization/add/", _org_add_form(status="draft")
+        "/admin/directory/organization/add/", _org_add_form(admin_client, status="draft")
     )
 
     assert response.status_code == 302
@@ -1205,7 +1195,12 @@ def test_marking_verified_in_the_admin_shows_at_once_on_cached_cards(visitor, ad
     org = make_org("Harbor House", last_verified=None)
     assert "Not yet verified" in get_html(visitor, "/organizations/")
 
-    _act(admin_client, "mark_verified_today", org)
+    data = add_inline(
+        rendered_form(admin_client.get(admin_change_url(org))),
+        "verifications",
+        website_answers="on",
+    )
+    assert admin_client.post(admin_change_url(org), data).status_code == 302
 
     assert "Not yet verified" not in get_html(visitor, "/organizations/")
 

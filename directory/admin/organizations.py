@@ -9,7 +9,6 @@ archived, never deleted, and every change is kept in their history.
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -18,7 +17,9 @@ from import_export.admin import ImportExportModelAdmin
 from directory.admin.conflicts import ConflictCheckForm
 from directory.admin.curation import CurationAdmin
 from directory.admin.spreadsheets import OrganizationResource, ProgramResource
-from directory.models import Organization, OrganizationIdentifier, Program
+from directory.models import Correction, Organization, OrganizationIdentifier, Program, Verification
+from directory.models.listings import NEEDS_SOURCE
+from directory.models.verification import CHECKS
 from directory.search import index
 
 Status = Organization.Status
@@ -33,6 +34,18 @@ def _locked(queryset):
 
 def can_publish(user) -> bool:
     return user.has_perm("directory.publish_organization")
+
+
+class SpreadsheetAdmin(ImportExportModelAdmin):
+    """Spreadsheets follow the model's permissions: importing needs add and change,
+    exporting needs view (django-import-export lets every staff account through unless
+    told otherwise)."""
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
 
 
 class ReviewDueFilter(admin.SimpleListFilter):
@@ -62,6 +75,7 @@ class ProgramInline(admin.StackedInline):
         "summary",
         "summary_ko",
         "description",
+        "description_ko",
         ("issues", "focus_areas"),
         "countries",
         ("active", "url"),
@@ -72,6 +86,17 @@ class ProgramInline(admin.StackedInline):
 class IdentifierInline(admin.TabularInline):
     model = OrganizationIdentifier
     extra = 0
+
+
+class VerificationInline(admin.StackedInline):
+    """A curator records each check of a listing: what they checked, and a note. The
+    listing's "last verified" date follows the latest one."""
+
+    model = Verification
+    extra = 0
+    fields = ["verified_on", *CHECKS, "note", "verified_by"]
+    readonly_fields = ["verified_by"]
+    verbose_name_plural = _("Verifications (record a check of this listing)")
 
 
 class StatusRulesForm(ConflictCheckForm):
@@ -105,13 +130,26 @@ class OrganizationForm(StatusRulesForm):
         model = Organization
         fields = "__all__"
 
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") == Status.PUBLISHED and "sources" in self.fields:
+            problem = self.instance.publishing_problem(sources=cleaned.get("sources"))
+            if problem:
+                self.add_error("sources", problem)
+        return cleaned
+
 
 def limit_status_choices(form, user, obj) -> None:
-    """Offer curators only the statuses they may set (and the one the object has)."""
+    """Offer curators only the statuses they may set, and the one the object shows. A
+    revert shows the version's status, so that a status they may not set is refused with
+    a message (by `StatusRulesForm`) rather than silently swapped for another."""
     form.can_publish = can_publish(user)
     if not form.can_publish and "status" in form.base_fields:
-        current = obj.status if obj else Status.DRAFT
+        saved = type(obj)._default_manager.filter(pk=obj.pk) if obj and obj.pk else None
+        current = saved.values_list("status", flat=True).first() if saved else Status.DRAFT
+        shown = obj.status if obj else current
         allowed = {current} if current in EDITOR_ONLY else {Status.DRAFT, Status.REVIEW}
+        allowed.add(shown)
         form.base_fields["status"].choices = [
             choice for choice in Status.choices if choice[0] in allowed
         ]
@@ -131,7 +169,7 @@ class BrokenLinksFilter(admin.SimpleListFilter):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(ImportExportModelAdmin, CurationAdmin):
+class OrganizationAdmin(SpreadsheetAdmin, CurationAdmin):
     form = OrganizationForm
     resource_classes = [OrganizationResource]
     list_display = [
@@ -150,9 +188,9 @@ class OrganizationAdmin(ImportExportModelAdmin, CurationAdmin):
     search_fields = ["name", "alternate_name", "slug", "summary"]
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ["headquarters", "countries", "issues", "focus_areas", "sources"]
-    readonly_fields = ["created", "updated", "hsds_id", "link_report"]
-    inlines = [ProgramInline, IdentifierInline]
-    actions = ["publish", "send_to_review", "archive", "restore", "mark_verified_today"]
+    readonly_fields = ["created", "updated", "hsds_id", "link_report", "last_verified"]
+    inlines = [ProgramInline, IdentifierInline, VerificationInline]
+    actions = ["publish", "send_to_review", "archive", "restore"]
     date_hierarchy = "updated"
     fieldsets = [
         (
@@ -165,6 +203,7 @@ class OrganizationAdmin(ImportExportModelAdmin, CurationAdmin):
                     "summary",
                     "summary_ko",
                     "description",
+                    "description_ko",
                 ]
             },
         ),
@@ -183,12 +222,22 @@ class OrganizationAdmin(ImportExportModelAdmin, CurationAdmin):
         ),
         (
             _("Trust"),
-            {"fields": ["status", "last_verified", "sources", ("created", "updated"), "hsds_id"]},
+            {"fields": ["status", "sources", "last_verified", ("created", "updated"), "hsds_id"]},
         ),
     ]
 
+    change_form_template = "admin/directory/organization/change_form.html"
+
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("link_checks")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Opened from a correction: show its text beside the form.
+        correction_id = request.GET.get("correction", "")
+        if correction_id.isdigit() and str(object_id).isdigit():
+            correction = Correction.objects.filter(pk=correction_id, organization_id=object_id)
+            extra_context = {**(extra_context or {}), "correction": correction.first()}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -200,9 +249,14 @@ class OrganizationAdmin(ImportExportModelAdmin, CurationAdmin):
         actions.pop("delete_selected", None)
         return actions
 
-    @admin.display(boolean=True, description=_("review due"))
+    @admin.display(description=_("review"), ordering="last_verified")
     def is_due(self, obj):
-        return obj.is_review_due()
+        # The warning is the thing to see: "Due" stands out, an up-to-date listing is quiet.
+        if obj.last_verified is None:
+            return format_html("<strong>{}</strong>", _("Due: never verified"))
+        if obj.is_verification_stale():
+            return format_html("<strong>{}</strong>", _("Due"))
+        return _("Up to date")
 
     @admin.display(description=_("links"))
     def links(self, obj):
@@ -234,7 +288,18 @@ class OrganizationAdmin(ImportExportModelAdmin, CurationAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # retire a listing with the "archive" action instead
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Verification:
+            for verification in formset.save(commit=False):
+                verification.verified_by = verification.verified_by or request.user
+                verification.save()
+            for gone in formset.deleted_objects:
+                gone.delete()
+            return
+        super().save_formset(request, form, formset, change)
+
     def published_change(self, obj) -> None:
+        obj.refresh_last_verified()
         index.refresh_organizations([obj.pk])
 
     def _set_status(self, request, queryset, status, verb):
@@ -261,7 +326,19 @@ class OrganizationAdmin(ImportExportModelAdmin, CurationAdmin):
 
     @admin.action(description=_("Publish selected organizations"), permissions=["publish"])
     def publish(self, request, queryset):
-        self._set_status(request, queryset, Status.PUBLISHED, _("published"))
+        sourceless = list(queryset.without_sources().values_list("name", flat=True))
+        if sourceless:
+            self.message_user(
+                request,
+                f"Not published: {', '.join(sourceless)}. {NEEDS_SOURCE}",
+                messages.ERROR,
+            )
+        self._set_status(
+            request,
+            queryset.exclude(sources__isnull=True).distinct(),
+            Status.PUBLISHED,
+            _("published"),
+        )
 
     @admin.action(description=_("Send selected organizations to review"))
     def send_to_review(self, request, queryset):
@@ -287,18 +364,6 @@ class OrganizationAdmin(ImportExportModelAdmin, CurationAdmin):
             request, queryset.filter(status=Status.ARCHIVED), Status.REVIEW, _("restored")
         )
 
-    @admin.action(description=_("Mark selected as verified today"))
-    def mark_verified_today(self, request, queryset):
-        today = timezone.localdate()
-        with transaction.atomic():
-            organizations = list(_locked(queryset))
-            for organization in organizations:
-                organization.last_verified = today
-                organization.save(update_fields=["last_verified", "updated"])
-            index.refresh_organizations([organization.pk for organization in organizations])
-        count = len(organizations)
-        self.message_user(request, f"{count} marked as verified today.", messages.SUCCESS)
-
 
 class ProgramForm(ConflictCheckForm):
     class Meta:
@@ -307,7 +372,7 @@ class ProgramForm(ConflictCheckForm):
 
 
 @admin.register(Program)
-class ProgramAdmin(ImportExportModelAdmin, CurationAdmin):
+class ProgramAdmin(SpreadsheetAdmin, CurationAdmin):
     form = ProgramForm
     resource_classes = [ProgramResource]
     list_display = ["name", "organization", "active"]

@@ -20,7 +20,7 @@ class KeyFactInline(admin.TabularInline):
     model = KeyFact
     extra = 0
     autocomplete_fields = ["source"]
-    fields = ["position", "statement", "figure", "year", "source"]
+    fields = ["position", "statement", "statement_ko", "figure", "year", "estimated_by", "source"]
 
 
 @admin.register(Issue)

@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from directory.hsds import bulk, csv_package
 from directory.hsds.checks import Planner
 from directory.hsds.plan import Problem, Result
+from directory.models import Organization
 from directory.search import index
 
 __all__ = ["ImportFailed", "Problem", "Result", "import_path", "read"]
@@ -90,6 +91,8 @@ def _import(source: Source, *, publish, dry_run, progress) -> Result:
     try:
         with transaction.atomic():
             org_ids, issue_ids = bulk.write(plan, progress=progress)
+            if publish:
+                counts.held_back = _hold_back_sourceless(org_ids)
             if len(org_ids) > REBUILD_THRESHOLD:
                 index.rebuild()
             elif org_ids or issue_ids:
@@ -100,6 +103,19 @@ def _import(source: Source, *, publish, dry_run, progress) -> Result:
         message = f"The directory changed during the import ({error}); run it again."
         raise ImportFailed([Problem(source.name, "", message)]) from None
     return counts
+
+
+def _hold_back_sourceless(org_ids) -> list[str]:
+    """Publishing needs a source, which HSDS does not carry: organizations without one
+    stay in review, and the import names them."""
+    sourceless = Organization.objects.filter(
+        pk__in=org_ids, status=Organization.Status.PUBLISHED
+    ).without_sources()
+    names = sorted(sourceless.values_list("name", flat=True))
+    Organization.objects.filter(pk__in=sourceless.values("pk")).update(
+        status=Organization.Status.REVIEW
+    )
+    return names
 
 
 def read(path: Path) -> Source:

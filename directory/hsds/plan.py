@@ -59,6 +59,8 @@ class Result:
     deleted: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)
     ignored: Counter = field(default_factory=Counter)
+    # With --publish: organizations kept in review because they cite no source.
+    held_back: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from directory.models.listings import (
 from directory.models.opportunities import Opportunity, Skill
 from directory.models.search import ContentVersion, SearchDocument, SearchTerm
 from directory.models.taxonomy import Country, FocusArea, Issue, KeyFact, Source
+from directory.models.verification import Verification
 
 __all__ = [
     "MAX_YEAR",
@@ -33,4 +34,5 @@ __all__ = [
     "Skill",
     "Source",
     "Suggestion",
+    "Verification",
 ]

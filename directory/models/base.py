@@ -38,6 +38,10 @@ def korean_field(verbose_name: str, max_length: int) -> models.CharField:
     return models.CharField(verbose_name, max_length=max_length, blank=True, help_text=KOREAN_HELP)
 
 
+def korean_text(verbose_name: str) -> models.TextField:
+    return models.TextField(verbose_name, blank=True, help_text=KOREAN_HELP + " Markdown.")
+
+
 class Localized:
     """A model with Korean versions of some of its text (`name_ko` for `name`, ...)."""
 

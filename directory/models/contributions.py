@@ -3,6 +3,7 @@
 Both wait in a moderation queue in the admin; nothing here is ever published on its own.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,18 @@ class Contribution(models.Model):
         blank=True, help_text="Only to ask follow-up questions. Not displayed publicly."
     )
     curator_notes = models.TextField(blank=True, help_text="Not displayed publicly.")
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The curator who accepted or rejected it.",
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(
+        max_length=300, blank=True, help_text="What was done, e.g. 'Draft listing created'."
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -35,6 +48,14 @@ class Suggestion(Contribution):
     website = HttpUrlField(blank=True)
     summary = models.TextField(max_length=2000, help_text="What the organization does.")
     why = models.TextField("why list it", max_length=2000, blank=True)
+    listing = models.ForeignKey(
+        "directory.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="suggestions",
+        help_text="The draft listing made from this suggestion.",
+    )
 
     class Meta(Contribution.Meta):
         pass

@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
@@ -20,6 +21,7 @@ from directory.models.base import (
     _http_url_check,
     _year_check,
     korean_field,
+    korean_text,
     year_validators,
 )
 from directory.models.taxonomy import Country, FocusArea, Issue, Source
@@ -34,6 +36,11 @@ def card_relations() -> list[models.Prefetch]:
         models.Prefetch("issues", issues)
     )
     return [models.Prefetch("issues", issues), models.Prefetch("programs", programs)]
+
+
+NEEDS_SOURCE = (
+    "A listing needs at least one source before it can be published: add one under Trust."
+)
 
 
 class OrganizationQuerySet(models.QuerySet):
@@ -102,12 +109,17 @@ class OrganizationQuerySet(models.QuerySet):
             ),
         )
 
+    def without_sources(self):
+        return self.filter(sources__isnull=True)
+
     def offering_help(self, way: str):
         field = {"donate": "donate_url", "volunteer": "volunteer_url"}[way]
         return self.exclude(**{field: ""})
 
 
 class Organization(Localized, models.Model):
+    KOREAN_FIELDS = {"name": "name_ko", "summary": "summary_ko", "description": "description_ko"}
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         REVIEW = "review", _("In review")
@@ -132,6 +144,7 @@ class Organization(Localized, models.Model):
     summary = models.CharField(max_length=300, help_text="One line, shown in lists and search.")
     summary_ko = korean_field("Korean summary", 300)
     description = models.TextField(blank=True, help_text="Markdown. Shown publicly.")
+    description_ko = korean_text("Korean description")
     org_type = models.CharField(
         "type", max_length=20, choices=OrgType.choices, default=OrgType.NONPROFIT
     )
@@ -162,7 +175,8 @@ class Organization(Localized, models.Model):
     last_verified = models.DateField(
         null=True,
         blank=True,
-        help_text="When a curator last checked this listing against its sources.",
+        editable=False,
+        help_text="The date of its latest verification; set by recording one.",
     )
     sources = models.ManyToManyField(Source, blank=True, related_name="organizations")
     issues = models.ManyToManyField(
@@ -237,10 +251,32 @@ class Organization(Localized, models.Model):
         ]
 
     def is_review_due(self, today=None) -> bool:
+        """Never verified, or verified longer ago than REVIEW_DUE_DAYS (as `review_due()`)."""
+        return self.last_verified is None or self.is_verification_stale(today)
+
+    def is_verification_stale(self, today=None) -> bool:
+        """Verified once, but longer ago than REVIEW_DUE_DAYS."""
         if self.last_verified is None:
-            return True
+            return False
         cutoff = (today or timezone.localdate()) - timedelta(days=settings.REVIEW_DUE_DAYS)
         return self.last_verified < cutoff
+
+    def refresh_last_verified(self) -> None:
+        """Take `last_verified` from the latest verification (none: not verified)."""
+        latest = self.verifications.order_by("-verified_on").values_list("verified_on", flat=True)
+        verified_on = latest.first()
+        if verified_on != self.last_verified:
+            self.last_verified = verified_on
+            self._change_reason = "Verification recorded"
+            self.save(update_fields=["last_verified", "updated"])
+
+    def publishing_problem(self, sources=None) -> str | None:
+        """Why this listing cannot be published yet, or None. `sources` overrides the
+        saved ones (a form's cleaned data)."""
+        has_source = bool(sources) if sources is not None else self.sources.exists()
+        if not has_source:
+            return NEEDS_SOURCE
+        return None
 
 
 class OrganizationIdentifier(models.Model):
@@ -250,7 +286,15 @@ class OrganizationIdentifier(models.Model):
         Organization, on_delete=models.CASCADE, related_name="identifiers"
     )
     identifier_scheme = models.CharField(
-        max_length=50, help_text="The register, e.g. 'US-EIN' or 'KR-NPO' (org-id.guide codes)."
+        max_length=50,
+        validators=[
+            RegexValidator(
+                r"^[A-Z]{2}-[A-Z0-9]+$",
+                "Use the register's org-id.guide code: a country or 'XI'/'XM', a hyphen, and "
+                "the register's letters, e.g. 'US-EIN' or 'GB-CHC'.",
+            )
+        ],
+        help_text="The register's org-id.guide code, e.g. 'US-EIN' or 'GB-CHC'.",
     )
     identifier_type = models.CharField(
         max_length=100, blank=True, help_text="What the number is, e.g. 'Employer ID number'."
@@ -278,8 +322,17 @@ class OrganizationIdentifier(models.Model):
     def __str__(self) -> str:
         return f"{self.identifier_scheme} {self.identifier}"
 
+    @property
+    def register(self):
+        """The public register that holds this number, where we know one."""
+        from directory.trust import register_for  # trust reads the models
+
+        return register_for(self.identifier_scheme)
+
 
 class Program(Localized, models.Model):
+    KOREAN_FIELDS = Organization.KOREAN_FIELDS
+
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="programs"
     )
@@ -289,6 +342,7 @@ class Program(Localized, models.Model):
     summary = models.CharField(max_length=300, blank=True)
     summary_ko = korean_field("Korean summary", 300)
     description = models.TextField(blank=True, help_text="Markdown. Shown publicly.")
+    description_ko = korean_text("Korean description")
     focus_areas = models.ManyToManyField(FocusArea, blank=True, related_name="programs")
     issues = models.ManyToManyField(Issue, blank=True, related_name="programs")
     countries = models.ManyToManyField(

@@ -3,9 +3,11 @@ countries, and the sources facts and listings cite."""
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django_countries import countries as country_names
 from simple_history.models import HistoricalRecords
 
@@ -14,6 +16,7 @@ from directory.models.base import (
     _http_url_check,
     _year_check,
     korean_field,
+    korean_text,
     year_validators,
 )
 from directory.validators import HttpUrlField, validate_not_future_year
@@ -73,6 +76,12 @@ class Source(models.Model):
         help_text="Year of publication; leave blank when the source is undated.",
     )
     url = HttpUrlField(blank=True)
+    document_number = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="An official document symbol or number, e.g. 'A/HRC/25/63', for sources "
+        "without a stable URL.",
+    )
 
     history = HistoricalRecords()
 
@@ -82,6 +91,13 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return f"{self.publisher}, {self.title} ({self.year or 'n.d.'})"
+
+    def clean(self):
+        # A reader must be able to find the source again.
+        if not self.url and not self.document_number:
+            raise ValidationError(
+                "Give the source's URL or its document number, so that readers can find it."
+            )
 
 
 class FocusArea(Localized, models.Model):
@@ -118,12 +134,15 @@ class FocusArea(Localized, models.Model):
 class Issue(Localized, models.Model):
     """A cause that organizations address, with a brief and key facts."""
 
+    KOREAN_FIELDS = {"name": "name_ko", "summary": "summary_ko", "brief": "brief_ko"}
+
     name = models.CharField(max_length=120, unique=True)
     name_ko = korean_field("Korean name", 120)
     slug = models.SlugField(max_length=120, unique=True)
     summary = models.CharField(max_length=300, help_text="One line, shown in lists.")
     summary_ko = korean_field("Korean summary", 300)
     brief = models.TextField(blank=True, help_text="Markdown. Shown publicly on the issue page.")
+    brief_ko = korean_text("Korean brief")
     related = models.ManyToManyField("self", blank=True, symmetrical=True)
     hsds_id = models.UUIDField(
         "HSDS id",
@@ -145,17 +164,27 @@ class Issue(Localized, models.Model):
         return reverse("directory:issue-detail", args=[self.slug])
 
 
-class KeyFact(models.Model):
+class KeyFact(Localized, models.Model):
     """One fact or figure about an issue, always with its source and year."""
+
+    KOREAN_FIELDS = {"statement": "statement_ko"}
+    # A figure older than this many years is flagged as old on public pages.
+    OLD_AFTER_YEARS = 5
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="facts")
     statement = models.CharField(max_length=400)
+    statement_ko = korean_field("Korean statement", 400)
     figure = models.CharField(
         max_length=60, blank=True, help_text="The number to highlight, e.g. '80,000–120,000'."
     )
     year = models.PositiveSmallIntegerField(
         validators=[*year_validators, validate_not_future_year],
         help_text="The year the figure refers to.",
+    )
+    estimated_by = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Who made the estimate, e.g. 'UNHCR'. Leave blank for a count or a finding.",
     )
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="facts")
     position = models.PositiveSmallIntegerField(default=0)
@@ -168,3 +197,10 @@ class KeyFact(models.Model):
 
     def __str__(self) -> str:
         return self.statement
+
+    def age(self, today=None) -> int:
+        """How many years old the figure is."""
+        return (today or timezone.localdate()).year - self.year
+
+    def is_old(self, today=None) -> bool:
+        return self.age(today) > self.OLD_AFTER_YEARS

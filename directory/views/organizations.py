@@ -1,9 +1,10 @@
 """The organization list (filters and search) and the organization page."""
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404, render
 
 from directory import compare as comparison
-from directory import results
+from directory import results, trust
 from directory.filters import OrganizationFilter
 from directory.models import Opportunity, Organization
 from directory.pagecache import cache_page_for_visitors
@@ -47,8 +48,11 @@ def organization_detail(request, slug):
     ctx = {
         "organization": organization,
         "issues_addressed": organization.issues_addressed(),
-        "review_due": organization.is_review_due(),
+        "verification": organization.verifications.first(),
+        "verification_stale": organization.is_verification_stale(),
+        "review_due_days": settings.REVIEW_DUE_DAYS,
         "ways_to_help": ways_to_help(organization),
+        "checklist": trust.checklist(organization),
         "opportunities": Opportunity.objects.visible()
         .filter(organization=organization)
         .select_related("organization", "country"),

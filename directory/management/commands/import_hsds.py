@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from directory.hsds import importer
+from directory.models.listings import NEEDS_SOURCE
 
 SHOWN_PROBLEMS = 100
 
@@ -21,9 +22,10 @@ class Command(BaseCommand):
         "Import HSDS 3.0: a JSON file (one organization, a list, or a Page with "
         "'contents'; services nested) or a tabular package (a folder or .zip of CSV files). "
         "Organizations are matched on their HSDS id, so a second import updates them. New "
-        "organizations arrive in review, or published with --publish; updated ones keep "
-        "their status unless --publish. A file imports all or nothing: any problem is "
-        "reported by file, row and field, and nothing is written."
+        "organizations arrive in review, or published with --publish (those citing no source "
+        "stay in review: publishing needs one); updated ones keep their status unless "
+        "--publish. A file imports all or nothing: any problem is reported by file, row and "
+        "field, and nothing is written."
     )
 
     def add_arguments(self, parser):
@@ -61,6 +63,13 @@ class Command(BaseCommand):
         for label, counts in (("Unchanged", result.unchanged), ("Ignored", result.ignored)):
             if any(counts.values()):
                 self.stdout.write(f"{label}: {_summary(counts)}.")
+        if result.held_back:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Not published, kept in review ({NEEDS_SOURCE}): "
+                    + ", ".join(result.held_back)
+                )
+            )
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
         else:
