@@ -3,7 +3,12 @@
 Objects are matched by slug. By default only missing objects are created, so running the
 loader again, or after curators have edited a listing, changes nothing; with
 `update=True` existing objects are brought back in line with the file. Either way a
-second run writes nothing. The whole load is one transaction.
+second run writes nothing. The whole load is one transaction, and every object the file
+describes is validated (`full_clean`, so a source without a URL or document number is
+refused) before anything is saved.
+
+Seeded listings are never marked verified: `last_verified` comes only from a curator's
+verification, so the file has no such field and the loader records no verification.
 """
 
 import json
@@ -13,15 +18,18 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.text import slugify
 
 from directory.models import (
     Country,
     FocusArea,
     Issue,
     KeyFact,
+    Opportunity,
     Organization,
     OrganizationIdentifier,
     Program,
+    Skill,
     Source,
 )
 from directory.search import index
@@ -66,8 +74,10 @@ class _Loader:
         changed = [name for name, value in values.items() if getattr(obj, name) != value]
         for name in changed:
             setattr(obj, name, values[name])
+        # Validate what the file says even when it matches the row: a rule added since
+        # the row was written (a source needs a URL or document number) still applies.
+        obj.full_clean()
         if changed:
-            obj.full_clean()
             obj.save()
         if self.set_m2m(obj, m2m or {}) or changed:
             self.stats.count(self.stats.updated, model)
@@ -92,12 +102,25 @@ def _pick(mapping: dict, where: str, keys: list[str], optional: tuple[str, ...] 
     return mapping
 
 
-def _korean(row: dict, where: str) -> dict:
-    """The row's optional Korean name and summary ("ko"), as the fields that hold them."""
+# The Korean text each kind of row may carry under "ko", and the field that holds it. The
+# name and summary are required in a "ko" entry; the long text is optional.
+KOREAN_FIELDS = {"name": "name_ko", "summary": "summary_ko"}
+KOREAN_LONG_TEXT = {
+    "focus area": {},
+    "issue": {"brief": "brief_ko"},
+    "organization": {"description": "description_ko"},
+    "program": {"description": "description_ko"},
+}
+
+
+def _korean(row: dict, where: str, kind: str) -> dict:
+    """The row's Korean text ("ko"), as the fields that hold it."""
     if "ko" not in row:
         return {}
-    _pick(row["ko"], f"{where} ko", ["name", "summary"])
-    return {"name_ko": row["ko"]["name"], "summary_ko": row["ko"]["summary"]}
+    long_text = KOREAN_LONG_TEXT[kind]
+    _pick(row["ko"], f"{where} ko", list(KOREAN_FIELDS), tuple(long_text))
+    fields = KOREAN_FIELDS | long_text
+    return {fields[key]: value for key, value in row["ko"].items()}
 
 
 def _resolve(objects: dict, slugs: list[str], where: str) -> list:
@@ -118,26 +141,29 @@ def _countries(codes: list[str], where: str) -> list[Country]:
 @transaction.atomic
 def load(data: dict, *, update: bool = False) -> Stats:
     loader = _Loader(update)
-    _pick(data, "seed", ["sources", "focus_areas", "issues", "organizations"])
+    _pick(data, "seed", ["sources", "focus_areas", "issues", "organizations"], ("opportunities",))
 
     sources = {}
     for row in data["sources"]:
-        _pick(row, f"source {row.get('slug')}", ["slug", "title", "publisher", "year", "url"])
+        where = f"source {row.get('slug')}"
+        _pick(row, where, ["slug", "title", "publisher", "year", "url"], ("document_number",))
         values = {k: row[k] for k in ("title", "publisher", "year", "url")}
+        values["document_number"] = row.get("document_number", "")
         sources[row["slug"]], _ = loader.upsert(Source, {"slug": row["slug"]}, values)
 
     focus_areas = {}
     for row in data["focus_areas"]:
         where = f"focus area {row.get('slug')}"
         _pick(row, where, ["slug", "name", "description"], ("ko",))
-        values = {"name": row["name"], "description": row["description"], **_korean(row, where)}
+        values = {"name": row["name"], "description": row["description"]}
+        values |= _korean(row, where, "focus area")
         focus_areas[row["slug"]], _ = loader.upsert(FocusArea, {"slug": row["slug"]}, values)
 
     issues, created_issues = {}, set()
     for row in data["issues"]:
         where = f"issue {row.get('slug')}"
         _pick(row, where, ["slug", "name", "summary", "brief", "related", "facts"], ("ko",))
-        values = {k: row[k] for k in ("name", "summary", "brief")} | _korean(row, where)
+        values = {k: row[k] for k in ("name", "summary", "brief")} | _korean(row, where, "issue")
         issue, created = loader.upsert(Issue, {"slug": row["slug"]}, values)
         issues[row["slug"]] = issue
         if created:
@@ -159,24 +185,40 @@ def load(data: dict, *, update: bool = False) -> Stats:
         if loader.set_m2m(issue, links) and not new:
             loader.stats.count(loader.stats.updated, Issue)
 
-    org_ids = [
-        _load_organization(loader, row, sources, issues, focus_areas)
-        for row in data["organizations"]
-    ]
+    organizations, created_orgs = {}, set()
+    for row in data["organizations"]:
+        org, created = _load_organization(loader, row, sources, issues, focus_areas)
+        organizations[row["slug"]] = org
+        if created:
+            created_orgs.add(org.pk)
+    # Like programs, an organization's opportunities are loaded with it: when it is new, or
+    # with `update`; so one a curator removed comes back only with `update`.
+    for row in data.get("opportunities", []):
+        where = f"opportunity {row.get('organization')}/{row.get('slug')}"
+        _pick(row, where, OPPORTUNITY_KEYS, OPPORTUNITY_OPTIONAL)
+        org = _resolve(organizations, [row["organization"]], where)[0]
+        if org.pk in created_orgs or update:
+            _load_opportunity(loader, row, org, issues, where)
     if loader.stats.changed:
         index.refresh_issues([issue.pk for issue in issues.values()])
-        index.refresh_organizations(org_ids)
+        index.refresh_organizations([org.pk for org in organizations.values()])
     return loader.stats
+
+
+FACT_KEYS = ["statement", "figure", "year", "source"]
+FACT_OPTIONAL = ("statement_ko", "estimated_by")
 
 
 def _load_facts(loader, issue, facts, sources, where):
     for position, fact in enumerate(facts):
-        _pick(fact, f"{where} fact {position}", ["statement", "figure", "year", "source"])
+        _pick(fact, f"{where} fact {position}", FACT_KEYS, FACT_OPTIONAL)
         values = {
             "figure": fact["figure"],
             "year": fact["year"],
             "source": _resolve(sources, [fact["source"]], where)[0],
             "position": position,
+            "statement_ko": fact.get("statement_ko", ""),
+            "estimated_by": fact.get("estimated_by", ""),
         }
         loader.upsert(KeyFact, {"issue": issue, "statement": fact["statement"]}, values)
 
@@ -184,26 +226,30 @@ def _load_facts(loader, issue, facts, sources, where):
 ORG_KEYS = [
     "slug", "name", "alternate_name", "summary", "description", "org_type", "founded",
     "headquarters", "countries", "website", "donate_url", "volunteer_url", "email", "status",
-    "last_verified", "sources", "issues", "focus_areas", "identifiers", "programs",
+    "sources", "issues", "focus_areas", "identifiers", "programs",
 ]  # fmt: skip
+ORG_OPTIONAL = ("ko", "advocacy_url", "fundraising_url")
 PROGRAM_KEYS = [
     "slug", "name", "summary", "description", "focus_areas", "issues", "countries", "active", "url"
 ]  # fmt: skip
+OPPORTUNITY_KEYS = [
+    "organization", "slug", "title", "description", "mode", "country", "apply_url", "issues",
+    "skills",
+]  # fmt: skip
+OPPORTUNITY_OPTIONAL = ("city", "time_commitment", "expires", "status")
 
 
-def _load_organization(loader, row, sources, issues, focus_areas) -> int:
+def _load_organization(loader, row, sources, issues, focus_areas) -> tuple[Organization, bool]:
     where = f"organization {row.get('slug')}"
-    _pick(row, where, ORG_KEYS, ("ko",))
+    _pick(row, where, ORG_KEYS, ORG_OPTIONAL)
     scalar = [
         "name", "alternate_name", "summary", "description", "org_type", "founded",
         "website", "donate_url", "volunteer_url", "email", "status",
     ]  # fmt: skip
-    values = {key: row[key] for key in scalar} | _korean(row, where)
+    values = {key: row[key] for key in scalar} | _korean(row, where, "organization")
+    values |= {key: row.get(key, "") for key in ("advocacy_url", "fundraising_url")}
     values["headquarters"] = (
         _countries([row["headquarters"]], where)[0] if row["headquarters"] else None
-    )
-    values["last_verified"] = (
-        date.fromisoformat(row["last_verified"]) if row["last_verified"] else None
     )
     m2m = {
         "countries": _countries(row["countries"], where),
@@ -213,7 +259,7 @@ def _load_organization(loader, row, sources, issues, focus_areas) -> int:
     }
     org, created = loader.upsert(Organization, {"slug": row["slug"]}, values, m2m)
     if not (created or loader.update):
-        return org.pk
+        return org, created
     for ident in row["identifiers"]:
         _pick(ident, where, ["identifier_scheme", "identifier_type", "identifier"])
         lookup = {"organization": org, **{k: ident[k] for k in ("identifier_scheme", "identifier")}}
@@ -222,14 +268,36 @@ def _load_organization(loader, row, sources, issues, focus_areas) -> int:
         pwhere = f"{where} program {program.get('slug')}"
         _pick(program, pwhere, PROGRAM_KEYS, ("ko",))
         values = {k: program[k] for k in ("name", "summary", "description", "active", "url")}
-        values |= _korean(program, pwhere)
+        values |= _korean(program, pwhere, "program")
         m2m = {
             "issues": _resolve(issues, program["issues"], pwhere),
             "focus_areas": _resolve(focus_areas, program["focus_areas"], pwhere),
             "countries": _countries(program["countries"], pwhere),
         }
         loader.upsert(Program, {"organization": org, "slug": program["slug"]}, values, m2m)
-    return org.pk
+    return org, created
+
+
+def _load_opportunity(loader, row, org, issues, where) -> None:
+    """A volunteer opportunity, published with no expiry unless the file gives them."""
+    expires = row.get("expires")
+    values = {
+        "title": row["title"],
+        "description": row["description"],
+        "mode": row["mode"],
+        "country": _countries([row["country"]], where)[0] if row["country"] else None,
+        "city": row.get("city", ""),
+        "time_commitment": row.get("time_commitment", ""),
+        "apply_url": row["apply_url"],
+        "expires": date.fromisoformat(expires) if expires else None,
+        "status": row.get("status", Opportunity.Status.PUBLISHED),
+    }
+    skills = []
+    for name in row["skills"]:
+        skill, _ = loader.upsert(Skill, {"slug": slugify(name)}, {"name": name})
+        skills.append(skill)
+    m2m = {"issues": _resolve(issues, row["issues"], where), "skills": skills}
+    loader.upsert(Opportunity, {"organization": org, "slug": row["slug"]}, values, m2m)
 
 
 def load_file(path: Path = SEED_FILE, *, update: bool = False) -> Stats:

@@ -301,3 +301,113 @@ def test_the_public_page_shows_the_reverted_name_when_not_cached(curator, editor
     assert response.status_code == 200
     assert "Crossing Borders" in response.content.decode()
     assert "Borderless Care" not in response.content.decode()
+
+
+# --- reverting links ------------------------------------------------------------------------------
+
+
+def _links(obj) -> dict:
+    return {
+        name: sorted(getattr(obj, name).values_list("pk", flat=True))
+        for name in ["issues", "focus_areas", "countries", "sources"]
+        if hasattr(obj, name)
+    }
+
+
+def test_a_revert_brings_back_the_links_as_well_as_the_text(curator, editor, client):
+    first, second = make_issue("Refugees"), make_issue("Trafficking")
+    source, other_source = make_source(), make_source()
+    org = make_org(
+        "Haven", summary="First summary.", issues=[first], countries=["CN"], sources=[source]
+    )
+    _edit(
+        curator,
+        org,
+        summary="Second summary.",
+        issues=[str(second.pk)],
+        countries=["KR", "TH"],
+        sources=[str(source.pk), str(other_source.pk)],
+    )
+    after_first_save = org.history.first()
+    _edit(curator, org, summary="Third summary.", issues=[], countries=["US"])
+    wanted = {
+        "issues": [second.pk],
+        "focus_areas": [],
+        "countries": ["KR", "TH"],
+        "sources": sorted([source.pk, other_source.pk]),
+    }
+
+    page = editor.get(f"{_history_url(org)}{after_first_save.history_id}/")
+    form = rendered_form(page)
+    assert form["issues"] == str(second.pk)  # the version's links, not today's
+    assert sorted(form["countries"]) == ["KR", "TH"]
+    assert editor.post(page.wsgi_request.path, form).status_code == 302
+
+    org.refresh_from_db()
+    assert org.summary == "Second summary."
+    assert _links(org) == wanted
+    html = client.get(org.get_absolute_url()).content.decode()
+    assert "Second summary." in html and "Trafficking" in html
+
+
+def test_a_revert_is_recorded_with_its_reason_and_can_be_undone(curator, editor):
+    org = make_org("Haven", summary="First summary.")
+    original = org.history.get()
+    _edit(curator, org, summary="Second summary.")
+    before_revert = org.history.first()
+
+    assert _revert(editor, org, original).status_code == 302
+    revert = org.history.first()
+    assert revert.history_change_reason.startswith("Reverted to the version of")
+    assert revert.history_user == editor.user
+    assert Organization.objects.get(pk=org.pk).summary == "First summary."
+
+    assert _revert(editor, org, before_revert).status_code == 302  # undo the revert
+    assert Organization.objects.get(pk=org.pk).summary == "Second summary."
+
+
+def test_no_history_row_shows_none_as_its_reason(curator, editor):
+    org = make_org("Haven")
+    _edit(curator, org, summary="Edited.")
+
+    html = editor.get(_history_url(org)).content.decode()
+
+    assert "Edited in the admin" in html
+    # The one "None" left is the creation's user (made outside the admin), not a reason.
+    assert html.replace(" ", "").replace("\n", "").count(">None<") == 1
+
+
+def test_reverting_an_organization_brings_back_its_programs_links(curator, editor):
+    refugees, trafficking = make_issue("Refugees"), make_issue("Trafficking")
+    org = make_org("Haven")
+    program = make_program(org, "Shelter", issues=[refugees], countries=["CN"])
+    _edit(curator, org, summary="Second.")
+    version = org.history.first()
+    program.issues.set([trafficking])
+    program.countries.set(["KR"])
+    _edit(curator, org, summary="Third.")
+
+    assert _revert(editor, org, version).status_code == 302
+
+    assert _links(program) == {"issues": [refugees.pk], "focus_areas": [], "countries": ["CN"]}
+    reason = program.history.first().history_change_reason
+    assert reason.startswith("Reverted with Haven")
+
+
+def test_a_program_revert_brings_back_its_links(curator, editor):
+    refugees, trafficking = make_issue("Refugees"), make_issue("Trafficking")
+    program = make_program(make_org("Haven"), "Shelter", issues=[refugees], countries=["CN"])
+    version = program.history.first()
+    url = f"/admin/directory/program/{program.pk}/change/"
+    data = rendered_form(curator.get(url))
+    assert (
+        curator.post(
+            url, {**data, "issues": [str(trafficking.pk)], "countries": ["KR"]}
+        ).status_code
+        == 302
+    )
+
+    page = editor.get(f"/admin/directory/program/{program.pk}/history/{version.history_id}/")
+    assert editor.post(page.wsgi_request.path, rendered_form(page)).status_code == 302
+
+    assert _links(program) == {"issues": [refugees.pk], "focus_areas": [], "countries": ["CN"]}

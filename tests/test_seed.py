@@ -22,10 +22,13 @@ from directory.models import (
     FocusArea,
     Issue,
     KeyFact,
+    Opportunity,
     Organization,
     Program,
     SearchDocument,
+    Skill,
     Source,
+    Verification,
 )
 from directory.search import index, parse, search
 
@@ -106,7 +109,6 @@ def _seed_data() -> dict:
                 "volunteer_url": "",
                 "email": "",
                 "status": "published",
-                "last_verified": "2025-01-15",
                 "sources": ["state-tip-2023"],
                 "issues": ["north-korean-refugees"],
                 "focus_areas": ["rescue"],
@@ -146,7 +148,6 @@ def _seed_data() -> dict:
                 "volunteer_url": "",
                 "email": "",
                 "status": "published",
-                "last_verified": None,
                 "sources": [],
                 "issues": [],
                 "focus_areas": ["child-care"],
@@ -231,7 +232,8 @@ def test_the_seed_command_loads_a_seed_file(tmp_path):
     assert link.alternate_name == "LiNK"
     assert link.founded == 2004
     assert link.headquarters_id == "US"
-    assert link.last_verified.isoformat() == "2025-01-15"
+    assert link.last_verified is None
+    assert not Verification.objects.exists()
     assert set(link.countries.values_list("code", flat=True)) == {"US", "KR", "CN"}
     assert [s.slug for s in link.sources.all()] == ["state-tip-2023"]
     assert [str(i) for i in link.identifiers.all()] == ["US-EIN 00-0000000"]
@@ -305,6 +307,182 @@ def test_a_fact_without_a_year_is_refused():
         seed.load(data)
     assert not KeyFact.objects.exists()
     assert not Source.objects.exists()
+
+
+def _opportunity(**changes) -> dict:
+    """A volunteer opportunity in the shape of fixtures/seed.json, offered by LiNK."""
+    return {
+        "organization": "liberty-in-north-korea",
+        "slug": "rescue-team-leader",
+        "title": "Rescue team leader",
+        "description": "Raise funds for rescues with friends.",
+        "mode": "remote",
+        "country": "",
+        "apply_url": "https://www.libertyinnorthkorea.org/",
+        "issues": ["north-korean-refugees"],
+        "skills": ["Fundraising", "Public speaking"],
+        **changes,
+    }
+
+
+def _seed_with_new_fields() -> dict:
+    """The small seed with every optional field the format allows, and one opportunity."""
+    data = _seed_data()
+    data["sources"][0]["document_number"] = "TIP/2023"
+    refugees = data["issues"][0]
+    refugees["ko"] = {
+        "name": "탈북민",
+        "summary": "북한을 떠난 사람들",
+        "brief": "대부분 **중국**을 거칩니다.",
+    }
+    refugees["facts"][0] |= {
+        "statement_ko": "3만 4천 명이 넘는 탈북민이 한국에 왔습니다.",
+        "estimated_by": "Ministry of Unification",
+    }
+    link = data["organizations"][0]
+    link["ko"] = {"name": "링크", "summary": "구출", "description": "중국의 탈북민을 구출합니다."}
+    link["advocacy_url"] = "https://www.libertyinnorthkorea.org/advocacy"
+    link["fundraising_url"] = "https://www.libertyinnorthkorea.org/fundraise"
+    link["programs"][0]["ko"] = {
+        "name": "구출",
+        "summary": "안전한 탈출",
+        "description": "탈출 비용",
+    }
+    data["opportunities"] = [_opportunity()]
+    return data
+
+
+def test_the_seed_loads_korean_text_estimates_document_numbers_and_help_links():
+    seed.load(_seed_with_new_fields())
+
+    assert Source.objects.get(slug="state-tip-2023").document_number == "TIP/2023"
+    assert Source.objects.get(slug="unification-arrivals").document_number == ""
+    refugees = Issue.objects.get(slug="north-korean-refugees")
+    assert (refugees.name_ko, refugees.brief_ko) == ("탈북민", "대부분 **중국**을 거칩니다.")
+    fact = refugees.facts.get()
+    assert fact.statement_ko == "3만 4천 명이 넘는 탈북민이 한국에 왔습니다."
+    assert fact.estimated_by == "Ministry of Unification"
+    assert KeyFact.objects.get(statement="North Korea is ranked Tier 3.").estimated_by == ""
+    link = Organization.objects.get(slug="liberty-in-north-korea")
+    assert link.description_ko == "중국의 탈북민을 구출합니다."
+    assert link.advocacy_url == "https://www.libertyinnorthkorea.org/advocacy"
+    assert link.fundraising_url == "https://www.libertyinnorthkorea.org/fundraise"
+    assert link.programs.get(slug="rescue").description_ko == "탈출 비용"
+    assert Organization.objects.get(slug="crossing-borders").advocacy_url == ""
+
+
+def test_a_source_with_neither_url_nor_document_number_is_refused_and_nothing_is_written():
+    data = _seed_data()
+    data["sources"][1]["url"] = ""
+
+    with pytest.raises(ValidationError, match="URL or its document number"):
+        seed.load(data)
+    assert not Source.objects.exists()
+    assert not Issue.objects.exists()
+
+
+def test_a_source_with_only_a_document_number_loads():
+    data = _seed_data()
+    data["sources"][1] |= {"url": "", "document_number": "A/70/362"}
+
+    seed.load(data)
+
+    assert Source.objects.get(slug="unification-arrivals").document_number == "A/70/362"
+
+
+def test_an_update_validates_rows_that_predate_a_rule():
+    """A source saved before sources needed a URL or number is refused by `update`."""
+    seed.load(_seed_data())
+    Source.objects.filter(slug="unification-arrivals").update(url="")
+    data = _seed_data()
+    data["sources"][1]["url"] = ""
+
+    with pytest.raises(ValidationError):
+        seed.load(data, update=True)
+
+
+def test_seeded_listings_are_not_verified():
+    data = _seed_data()
+
+    seed.load(data)
+    seed.load(data, update=True)
+
+    assert set(Organization.objects.values_list("last_verified", flat=True)) == {None}
+    assert not Verification.objects.exists()
+
+
+def test_an_opportunity_loads_published_with_no_expiry():
+    stats = seed.load(_seed_with_new_fields())
+
+    opportunity = Opportunity.objects.get()
+    assert opportunity.organization.slug == "liberty-in-north-korea"
+    assert (opportunity.status, opportunity.expires, opportunity.country) == (
+        "published",
+        None,
+        None,
+    )
+    assert [i.slug for i in opportunity.issues.all()] == ["north-korean-refugees"]
+    assert set(opportunity.skills.values_list("slug", flat=True)) == {
+        "fundraising",
+        "public-speaking",
+    }
+    assert list(Opportunity.objects.visible()) == [opportunity]
+    assert stats.created["opportunities"] == 1 and stats.created["skills"] == 2
+
+
+def test_an_opportunity_takes_the_expiry_status_and_place_the_file_gives():
+    data = _seed_with_new_fields()
+    data["opportunities"] = [
+        _opportunity(
+            mode="onsite",
+            country="KR",
+            city="Seoul",
+            time_commitment="Two evenings a week",
+            expires="2030-01-31",
+            status="draft",
+        )
+    ]
+
+    seed.load(data)
+
+    opportunity = Opportunity.objects.get()
+    assert (opportunity.country_id, opportunity.city) == ("KR", "Seoul")
+    assert opportunity.expires.isoformat() == "2030-01-31"
+    assert opportunity.status == "draft"
+    assert not Opportunity.objects.visible().exists()
+
+
+def test_opportunities_are_stable_and_reset_only_with_update(tmp_path):
+    path = _write(tmp_path, _seed_with_new_fields())
+    _seed_command(file=path)
+    rows = _snapshot()
+
+    writes = _writes_during(lambda: _seed_command(file=path))
+    assert writes == [] and _snapshot() == rows
+    writes = _writes_during(lambda: _seed_command(file=path, update=True))
+    assert writes == [] and _snapshot() == rows
+
+    Opportunity.objects.update(title="Edited by a curator.")
+    _seed_command(file=path)
+    assert Opportunity.objects.get().title == "Edited by a curator."
+    Opportunity.objects.all().delete()
+    _seed_command(file=path)
+    assert not Opportunity.objects.exists()
+
+    output = _seed_command(file=path, update=True)
+
+    assert "1 opportunities" in output
+    assert Opportunity.objects.get().title == "Rescue team leader"
+
+
+def test_an_opportunity_of_an_unknown_organization_is_refused():
+    data = _seed_with_new_fields()
+    data["opportunities"] = [_opportunity(organization="nobody")]
+
+    with pytest.raises(seed.SeedError, match="'nobody'"):
+        seed.load(data)
+    assert not Opportunity.objects.exists()
+    assert not Skill.objects.exists()
 
 
 # --- running it again ----------------------------------------------------------------------------
@@ -479,6 +657,23 @@ def test_update_keeps_a_relation_declared_on_one_side_only():
         pytest.param(
             lambda d: d["organizations"][0]["identifiers"][0].update(issued="2004"),
             id="identifier",
+        ),
+        pytest.param(
+            lambda d: d["organizations"][0].update(last_verified="2025-01-15"),
+            id="last_verified",
+        ),
+        pytest.param(lambda d: d["issues"][0]["facts"][0].update(note="x"), id="fact"),
+        pytest.param(
+            lambda d: d["issues"][0].update(ko={"name": "", "summary": "", "description": ""}),
+            id="issue-korean",
+        ),
+        pytest.param(
+            lambda d: d["organizations"][0].update(ko={"name": "", "summary": "", "brief": ""}),
+            id="organization-korean",
+        ),
+        pytest.param(
+            lambda d: d.update(opportunities=[{**_opportunity(), "paid": True}]),
+            id="opportunity",
         ),
     ],
 )
@@ -709,3 +904,82 @@ def test_searching_refugee_finds_link_after_seeding_the_file(seeded):
     (link,) = _named(ARTICLE_ORGANIZATIONS["Liberty in North Korea"])
 
     assert link.pk in _found("refugee")
+
+
+def _seed_file_data(seed_file) -> dict:
+    return json.loads(seed_file.read_text(encoding="utf-8"))
+
+
+def test_every_key_fact_has_a_year_and_a_findable_dated_source(seed_file, seeded):
+    data = _seed_file_data(seed_file)
+    sources = {source["slug"]: source for source in data["sources"]}
+
+    for issue in data["issues"]:
+        for fact in issue["facts"]:
+            source = sources[fact["source"]]
+            assert isinstance(fact["year"], int), fact
+            assert source["publisher"] and isinstance(source["year"], int), source
+            assert source["url"] or source.get("document_number"), source
+    for fact in KeyFact.objects.select_related("source"):
+        assert fact.source.year, fact
+        assert fact.source.url or fact.source.document_number, fact
+
+
+def test_every_source_in_the_seed_file_can_be_found_again(seed_file, seeded):
+    for source in Source.objects.all():
+        assert source.url or source.document_number, source
+
+
+def test_every_seeded_organization_is_unverified_and_has_a_source(seed_file, seeded):
+    data = _seed_file_data(seed_file)
+
+    assert all("last_verified" not in row for row in data["organizations"])
+    assert not Verification.objects.exists()
+    for org in Organization.objects.all():
+        assert org.last_verified is None, org
+        assert org.sources.exists(), org
+        assert org.publishing_problem() is None, org
+
+
+def test_everything_seeded_has_its_korean_text(seed_file, seeded):
+    for org in Organization.objects.all():
+        assert org.summary_ko and org.description_ko, org
+    for program in Program.objects.all():
+        assert program.name_ko and program.summary_ko and program.description_ko, program
+    for issue in Issue.objects.all():
+        assert issue.name_ko and issue.summary_ko and issue.brief_ko, issue
+    for fact in KeyFact.objects.all():
+        assert fact.statement_ko, fact
+    for focus_area in FocusArea.objects.all():
+        assert focus_area.name_ko and focus_area.summary_ko, focus_area
+
+
+def _urls(value, key=""):
+    """Every string the seed file holds under a key naming a link (url, website, ...)."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            yield from _urls(item, name)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _urls(item, key)
+    elif isinstance(value, str) and (key.endswith("url") or key == "website") and value:
+        yield key, value
+
+
+def test_every_link_in_the_seed_file_is_http_or_https(seed_file):
+    links = list(_urls(_seed_file_data(seed_file)))
+
+    assert links, "the seed file has no links"
+    for key, url in links:
+        assert re.match(r"^https?://[^\s/]+\.[^\s]+$", url), (key, url)
+
+
+def test_the_seed_files_opportunities_load_and_are_visible(seed_file, seeded):
+    data = _seed_file_data(seed_file)
+
+    assert data["opportunities"], "the seed file has no volunteer opportunities"
+    assert Opportunity.objects.count() == len(data["opportunities"])
+    assert Opportunity.objects.visible().count() == len(data["opportunities"])
+    for opportunity in Opportunity.objects.select_related("organization"):
+        assert opportunity.organization.is_published, opportunity
+        assert opportunity.apply_url.startswith(("http://", "https://")), opportunity

@@ -33,11 +33,27 @@ def version_links(record) -> dict[str, list[int]]:
     return links
 
 
+def restore_links(obj, record, reason: str) -> bool:
+    """Set `obj`'s many-to-many links to those of a history record; True if any changed.
+    Each change lands in `obj`'s history with `reason`."""
+    changed = False
+    for name, pks in version_links(record).items():
+        manager = getattr(obj, name)
+        if sorted(manager.values_list("pk", flat=True)) != pks:
+            obj._change_reason = reason
+            manager.set(pks)
+            changed = True
+    return changed
+
+
 class CurationAdmin(SimpleHistoryAdmin):
     """A history-keeping admin whose saves and reverts always reach the public site."""
 
     def published_change(self, obj) -> None:
         """Bring the public site in line with `obj` after a save or revert (override)."""
+
+    def after_revert(self, obj, record) -> None:
+        """Bring back what belongs to `obj` but lives outside its form (override)."""
 
     def get_fieldsets(self, request, obj=None):
         # The conflict check needs its hidden field on the page, whatever the fieldsets say;
@@ -67,7 +83,9 @@ class CurationAdmin(SimpleHistoryAdmin):
         with transaction.atomic():
             response = super().history_form_view(request, object_id, version_id, extra_context)
             if request.method == "POST" and response.status_code == 302:
-                self.published_change(self.model._default_manager.get(pk=object_id))
+                obj = self.model._default_manager.get(pk=object_id)
+                self.after_revert(obj, request.reverting)
+                self.published_change(obj)
         return response
 
     def get_form(self, request, obj=None, change=False, **kwargs):

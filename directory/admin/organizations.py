@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 
 from directory.admin.conflicts import ConflictCheckForm
-from directory.admin.curation import CurationAdmin
+from directory.admin.curation import CurationAdmin, restore_links
 from directory.admin.spreadsheets import OrganizationResource, ProgramResource
 from directory.models import Correction, Organization, OrganizationIdentifier, Program, Verification
 from directory.models.listings import NEEDS_SOURCE
@@ -40,6 +40,8 @@ class SpreadsheetAdmin(ImportExportModelAdmin):
     """Spreadsheets follow the model's permissions: importing needs add and change,
     exporting needs view (django-import-export lets every staff account through unless
     told otherwise)."""
+
+    import_template_name = "admin/directory/import.html"
 
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)
@@ -301,6 +303,18 @@ class OrganizationAdmin(SpreadsheetAdmin, CurationAdmin):
     def published_change(self, obj) -> None:
         obj.refresh_last_verified()
         index.refresh_organizations([obj.pk])
+
+    def after_revert(self, obj, record) -> None:
+        # Programs are edited on the organization's page, so reverting it brings back their
+        # links (issues, focus areas, countries) as they were then. Programs added since
+        # stay: a revert never deletes what a curator wrote.
+        when = record.history_date
+        for program in obj.programs.all():
+            then = program.history.filter(history_date__lte=when)
+            version = then.order_by("-history_date", "-history_id").first()
+            if version is not None:
+                reason = f"Reverted with {obj} to the version of {when:%Y-%m-%d %H:%M}"
+                restore_links(program, version, reason)
 
     def _set_status(self, request, queryset, status, verb):
         # Saved one by one (not with update()) so that each change lands in the history.

@@ -8,14 +8,15 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 # The checklist, in the order the admin and the public trust panel show it.
 CHECKS = {
-    "website_answers": "The website answers and is the organization's own",
-    "donation_page_answers": "The donation page answers and belongs to the organization",
-    "registration_confirmed": "The registration number is confirmed in the official registry",
-    "sources_reread": "Each source was re-read and still supports the listing",
+    "website_answers": _("The website answers and is the organization's own"),
+    "donation_page_answers": _("The donation page answers and belongs to the organization"),
+    "registration_confirmed": _("The registration number is confirmed in the official registry"),
+    "sources_reread": _("Each source was re-read and still supports the listing"),
 }
 
 
