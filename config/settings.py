@@ -173,6 +173,9 @@ REVIEW_DUE_DAYS = env_int("REVIEW_DUE_DAYS", 365, minimum=1)
 # Days a visitor's contact address on a suggestion or correction is kept; the daily
 # `erase_contact_details` command blanks older ones (the privacy page states this number).
 CONTACT_RETENTION_DAYS = env_int("CONTACT_RETENTION_DAYS", 90, minimum=1)
+# The largest spreadsheet one admin import takes, in bytes and in rows.
+SPREADSHEET_MAX_BYTES = env_int("SPREADSHEET_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+SPREADSHEET_MAX_ROWS = env_int("SPREADSHEET_MAX_ROWS", 10000, minimum=1)
 # Results per page on public lists.
 PAGE_SIZE = env_int("PAGE_SIZE", 20, minimum=1)
 # The most results one search returns, ranks and counts.

@@ -17,7 +17,20 @@ def version_of(instance) -> str:
 VERSION_FIELD = "loaded_version"
 
 
-class ConflictCheckForm(forms.ModelForm):
+class CurationForm(forms.ModelForm):
+    """A ModelForm that stores line breaks as the seed, imports and the ORM do: browsers
+    send a textarea's lines with CRLF, which would otherwise rewrite every multi-line
+    field (and show it as changed in the history) on each save."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in cleaned.items():
+            if isinstance(value, str) and "\r" in value:
+                cleaned[name] = value.replace("\r\n", "\n").replace("\r", "\n")
+        return cleaned
+
+
+class ConflictCheckForm(CurationForm):
     """A ModelForm that refuses to overwrite changes saved since it was opened. Its admin
     must render the hidden version field (`CurationAdmin` does)."""
 

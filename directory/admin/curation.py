@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_m2m_reverse_field_name
 
-from directory.admin.conflicts import VERSION_FIELD
+from directory.admin.conflicts import VERSION_FIELD, CurationForm
 
 
 def _flat(fields) -> list[str]:
@@ -48,6 +48,8 @@ def restore_links(obj, record, reason: str) -> bool:
 
 class CurationAdmin(SimpleHistoryAdmin):
     """A history-keeping admin whose saves and reverts always reach the public site."""
+
+    form = CurationForm
 
     def published_change(self, obj) -> None:
         """Bring the public site in line with `obj` after a save or revert (override)."""

@@ -14,9 +14,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 
-from directory.admin.conflicts import ConflictCheckForm
+from directory.admin.conflicts import ConflictCheckForm, CurationForm
 from directory.admin.curation import CurationAdmin, restore_links
 from directory.admin.spreadsheets import OrganizationResource, ProgramResource
+from directory.admin.uploads import (
+    BoundedImportForm,
+    PrivateConfirmForm,
+    PrivateUploadStorage,
+)
 from directory.models import Correction, Organization, OrganizationIdentifier, Program, Verification
 from directory.models.listings import NEEDS_SOURCE
 from directory.models.verification import CHECKS
@@ -42,6 +47,9 @@ class SpreadsheetAdmin(ImportExportModelAdmin):
     told otherwise)."""
 
     import_template_name = "admin/directory/import.html"
+    tmp_storage_class = PrivateUploadStorage
+    import_form_class = BoundedImportForm
+    confirm_form_class = PrivateConfirmForm
 
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)
@@ -67,6 +75,7 @@ class ReviewDueFilter(admin.SimpleListFilter):
 
 
 class ProgramInline(admin.StackedInline):
+    form = CurationForm
     model = Program
     extra = 0
     prepopulated_fields = {"slug": ("name",)}
@@ -86,6 +95,7 @@ class ProgramInline(admin.StackedInline):
 
 
 class IdentifierInline(admin.TabularInline):
+    form = CurationForm
     model = OrganizationIdentifier
     extra = 0
 
@@ -93,6 +103,8 @@ class IdentifierInline(admin.TabularInline):
 class VerificationInline(admin.StackedInline):
     """A curator records each check of a listing: what they checked, and a note. The
     listing's "last verified" date follows the latest one."""
+
+    form = CurationForm
 
     model = Verification
     extra = 0

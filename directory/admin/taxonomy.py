@@ -3,7 +3,7 @@ focus areas, sources, and the read-only country list."""
 
 from django.contrib import admin
 
-from directory.admin.conflicts import ConflictCheckForm
+from directory.admin.conflicts import ConflictCheckForm, CurationForm
 from directory.admin.curation import CurationAdmin
 from directory.cache import bump_version
 from directory.models import Country, FocusArea, Issue, KeyFact, Source
@@ -17,6 +17,7 @@ class IssueForm(ConflictCheckForm):
 
 
 class KeyFactInline(admin.TabularInline):
+    form = CurationForm
     model = KeyFact
     extra = 0
     autocomplete_fields = ["source"]
