@@ -85,6 +85,22 @@ def test_manage_py_stays_out_of_debug_where_a_secret_key_is_set():
     assert result.stdout.strip().splitlines()[-1] == "False"
 
 
+def test_manage_py_stays_out_of_debug_on_a_postgresql_database_without_a_secret_key():
+    show = "from django.conf import settings; print(settings.DEBUG)"
+    result = _manage(
+        "shell", "-c", show, DATABASE_URL="postgres://postgres@127.0.0.1:5432/causeway"
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_manage_py_runs_in_debug_on_a_local_sqlite_database():
+    show = "from django.conf import settings; print(settings.DEBUG)"
+    result = _manage("shell", "-c", show, DATABASE_URL="sqlite:////tmp/causeway-debug.db")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "True"
+
+
 def test_it_rejects_fewer_search_candidates_than_results():
     result = load_settings(DEBUG="true", SEARCH_CANDIDATES="500", SEARCH_MAX_RESULTS="1000")
     assert result.returncode != 0
