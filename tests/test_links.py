@@ -1,13 +1,21 @@
 """The link checker against a real HTTP server on 127.0.0.1: statuses, redirects, HEAD
 refused, timeouts, the per-host limit, and its refusal to fetch private addresses unless
-told to. No request ever leaves the machine."""
+told to. No request ever leaves the machine: made-up `.test` names resolve through a fake
+DNS, and every socket's connect to anything but loopback is refused and recorded."""
 
 import io
+import ipaddress
+import shutil
+import socket
+import ssl
+import subprocess
 import threading
+import time
 from collections import Counter
 from contextlib import contextmanager
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 
 import pytest
 from django.core.management import call_command
@@ -20,6 +28,9 @@ from tests.factories import make_org
 pytestmark = pytest.mark.django_db
 
 HOLD_SECONDS = 0.3  # how long /hold keeps a request open, to overlap concurrent ones
+DRIP_SECONDS = 0.1  # between the bytes of /drip's answer: each read is quick, the whole is not
+HOP_SECONDS = 0.2  # how long each /hop/N waits before redirecting to the next
+PUBLIC = "93.184.216.34"  # a public address, never actually connected to (see _only_loopback)
 
 
 class Server(ThreadingHTTPServer):
@@ -28,13 +39,18 @@ class Server(ThreadingHTTPServer):
     def __init__(self):
         super().__init__(("127.0.0.1", 0), Handler)
         self.seen: Counter = Counter()  # (method, path) -> requests
+        self.hosts: list[str] = []  # each request's Host header
         self.lock = threading.Lock()
         self.in_flight = 0
         self.most_in_flight = 0
         self.release = threading.Event()  # set on teardown: /slow stops waiting
 
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}{path}"
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    def url(self, path: str, host: str = "127.0.0.1", scheme: str = "http") -> str:
+        return f"{scheme}://{host}:{self.port}{path}"
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -52,6 +68,8 @@ class Handler(BaseHTTPRequestHandler):
     def _answer(self, method):
         with self.server.lock:
             self.server.seen[(method, self.path)] += 1
+            self.server.hosts.append(self.headers["Host"])
+        path, _, query = self.path.partition("?")
         if self.path == "/ok":
             self._send(200)
         elif self.path == "/missing":
@@ -65,6 +83,15 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200)
         elif self.path.startswith("/hold"):
             self._hold()
+        elif path == "/redirect":  # /redirect?to=URL
+            self._send(302, Location=parse_qs(query)["to"][0])
+        elif path == "/loop":
+            self._send(302, Location="/loop")
+        elif path.startswith("/hop/"):  # /hop/N: a moment's wait, then on to /hop/N+1
+            if not self.server.release.wait(HOP_SECONDS):
+                self._send(302, Location=f"/hop/{int(path.rsplit('/', 1)[1]) + 1}")
+        elif path == "/drip":
+            self._drip()
         else:
             self._send(500)
 
@@ -77,6 +104,18 @@ class Handler(BaseHTTPRequestHandler):
         with self.server.lock:
             self.server.in_flight -= 1
         self._send(200)
+
+    def _drip(self):
+        """A 200 answer a byte at a time: every read gets a byte well within any read
+        timeout, yet the whole answer takes several seconds."""
+        head = b"HTTP/1.1 200 OK\r\nX-Drip: " + b"." * 60 + b"\r\nContent-Length: 0\r\n\r\n"
+        for byte in head:
+            if self.server.release.wait(DRIP_SECONDS):
+                return
+            try:
+                self.wfile.write(bytes([byte]))
+            except OSError:
+                return  # the checker gave up, as it should
 
     def _send(self, status, **headers):
         try:
@@ -92,7 +131,9 @@ class Handler(BaseHTTPRequestHandler):
 @contextmanager
 def _running():
     server = Server()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield server
@@ -107,6 +148,64 @@ def _running():
 def server():
     with _running() as running:
         yield running
+
+
+@pytest.fixture(autouse=True)
+def connects(monkeypatch) -> list[tuple[str, int]]:
+    """Every address a socket tried to connect to. Only loopback is really connected to:
+    anything else is refused here, so a test that lets the checker reach for a public address
+    (or a checker that wrongly does) never leaves the machine."""
+    tried: list[tuple[str, int]] = []
+    real_connect = socket.socket.connect
+
+    def only_loopback(sock, address):
+        tried.append(address[:2])
+        if not ipaddress.ip_address(address[0]).is_loopback:
+            raise ConnectionRefusedError(f"test: no connection to {address[0]}")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", only_loopback)
+    return tried
+
+
+class FakeDNS:
+    """Answers for made-up `.test` names (other names go to the real resolver); an answer is
+    a list of addresses, or a list of such lists, one per lookup in turn (a rebinding name)."""
+
+    def __init__(self, real):
+        self.real = real
+        self.answers: dict[str, list] = {}
+        self.lookups: Counter = Counter()
+
+    def __call__(self, host, port, *args, **kwargs):
+        if not str(host).endswith(".test"):
+            return self.real(host, port, *args, **kwargs)
+        answers = self.answers[host]
+        if isinstance(answers[0], list):
+            answers = answers[min(self.lookups[host], len(answers) - 1)]
+        self.lookups[host] += 1
+        return [self._info(address, port) for address in answers]
+
+    @staticmethod
+    def _info(address, port):
+        if ":" in address:
+            return (socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, port or 0, 0, 0))
+        return (socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port or 0))
+
+
+@pytest.fixture
+def dns(monkeypatch) -> FakeDNS:
+    fake = FakeDNS(socket.getaddrinfo)
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    return fake
+
+
+@pytest.fixture
+def loopback_counts_as_public(monkeypatch):
+    """The test server (127.0.0.1) passes the address rules as a public site would, while
+    every other private address is still refused: narrower than allow_private."""
+    real = links.is_public
+    monkeypatch.setattr(links, "is_public", lambda address: address == "127.0.0.1" or real(address))
 
 
 def _check(*args) -> str:
@@ -209,24 +308,256 @@ def test_a_link_that_is_not_http_is_refused_without_fetching(url):
     assert links.fetch(url, timeout=0.5, allow_private=True) == (None, "not an http(s) link")
 
 
-def test_a_redirect_to_a_private_address_is_refused(monkeypatch, server):
-    # The first hop passes the address check as if it were public; the redirect is
-    # checked again and refused.
-    checked = []
+def test_a_redirect_to_a_private_address_is_refused(
+    server, dns, connects, loopback_counts_as_public
+):
+    # The first hop is allowed; the redirect's host is looked up, vetted and refused.
+    dns.answers = {"site.test": ["127.0.0.1"], "internal.test": ["10.0.0.1"]}
+    first_hop = "/redirect?to=" + server.url("/ok", host="internal.test")
 
-    def refuse_after_first(url):
-        checked.append(url)
-        if len(checked) > 1:
-            raise ValueError("127.0.0.1 resolves to a private address")
-
-    monkeypatch.setattr(links, "_refuse_private", refuse_after_first)
-
-    status, error = links.fetch(server.url("/moved"), timeout=0.5)
+    status, error = links.fetch(server.url(first_hop, host="site.test"), timeout=2)
 
     assert status is None
-    assert "private address" in error
-    assert checked == [server.url("/moved"), server.url("/ok")]
-    assert server.seen == Counter({("HEAD", "/moved"): 1})
+    assert error == "internal.test resolves to a private address (10.0.0.1)"
+    assert server.seen == Counter({("HEAD", first_hop): 1})
+    assert connects == [("127.0.0.1", server.port)]
+
+
+# --- addresses ----------------------------------------------------------------------------------
+
+NOT_PUBLIC = [
+    "127.0.0.1",
+    "::1",
+    "10.0.0.1",
+    "172.16.0.1",
+    "192.168.1.1",
+    "fd00::1",
+    "100.64.0.1",  # shared address space (carrier-grade NAT)
+    "100.100.100.200",  # a cloud metadata service in that space
+    "169.254.169.254",  # link-local: cloud metadata
+    "fe80::1",
+    "fec0::1",  # site-local
+    "0.0.0.0",  # noqa: S104 (an address refused, not one bound)
+    "::",
+    "240.0.0.1",  # reserved
+    "255.255.255.255",
+    "224.0.0.1",  # multicast, which is_global passes
+    "239.255.255.250",
+    "ff0e::1",
+    "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+    "64:ff9b::808:808",  # NAT64 even of a public address: a translator in the path
+    "64:ff9b:1::a00:1",
+    "::127.0.0.1",  # IPv4-compatible
+    "::8.8.8.8",
+    "::ffff:127.0.0.1",  # IPv4-mapped
+    "::ffff:8.8.8.8",
+    "::ffff:0:127.0.0.1",  # IPv4-translated
+    "2002:7f00:1::",  # 6to4 of 127.0.0.1
+    "2002:a9fe:a9fe::",  # 6to4 of 169.254.169.254
+]
+
+
+@pytest.mark.parametrize("address", NOT_PUBLIC)
+def test_a_link_resolving_to_a_non_public_address_is_refused_before_connecting(
+    server, dns, connects, address
+):
+    dns.answers = {"odd.test": [address]}
+
+    status, error = links.fetch(server.url("/ok", host="odd.test"), timeout=1)
+
+    assert (status, error) == (None, f"odd.test resolves to a private address ({address})")
+    assert connects == []
+    assert server.seen == Counter()
+
+
+def test_every_address_of_a_host_must_be_public(server, dns, connects):
+    dns.answers = {"mixed.test": [PUBLIC, "100.100.100.200"]}
+
+    status, error = links.fetch(server.url("/ok", host="mixed.test"), timeout=1)
+
+    assert (status, error) == (None, "mixed.test resolves to a private address (100.100.100.200)")
+    assert connects == []
+
+
+@pytest.mark.parametrize("address", ["8.8.8.8", PUBLIC, "2606:4700:4700::1111", "2002:808:808::"])
+def test_public_addresses_pass(address):
+    assert links.is_public(address)
+    assert all(not links.is_public(each) for each in NOT_PUBLIC)
+
+
+def test_vet_url_returns_the_addresses_to_connect_to(dns):
+    dns.answers = {"site.test": [PUBLIC, "2606:4700:4700::1111"]}
+
+    assert links.vet_url("https://site.test/donate") == [PUBLIC, "2606:4700:4700::1111"]
+    with pytest.raises(links.Refused, match="not an http"):
+        links.vet_url("file:///etc/passwd")
+
+
+# --- connecting to the vetted address ------------------------------------------------------------
+
+
+def test_a_made_up_host_is_fetched_at_its_address_under_its_own_name(server, dns, connects):
+    dns.answers = {"site.test": ["127.0.0.1"]}
+
+    result = links.fetch(server.url("/ok", host="site.test"), timeout=1, allow_private=True)
+
+    assert result == (200, "")
+    assert connects == [("127.0.0.1", server.port)]
+    assert server.hosts == [f"site.test:{server.port}"]
+
+
+def test_without_allow_private_the_same_link_is_refused_before_connecting(server, dns, connects):
+    dns.answers = {"site.test": ["127.0.0.1"]}
+
+    status, error = links.fetch(server.url("/ok", host="site.test"), timeout=1)
+
+    assert (status, error) == (None, "site.test resolves to a private address (127.0.0.1)")
+    assert connects == []
+    assert server.seen == Counter()
+
+
+def test_a_rebinding_name_is_looked_up_once_and_its_vetted_address_connected_to(
+    server, dns, connects
+):
+    # Public when checked, loopback when looked up again: only the first answer is used.
+    dns.answers = {"rebind.test": [[PUBLIC], ["127.0.0.1"]]}
+
+    status, error = links.fetch(server.url("/ok", host="rebind.test"), timeout=1)
+
+    assert status is None
+    assert error == f"test: no connection to {PUBLIC}"
+    assert dns.lookups == Counter({"rebind.test": 1})
+    assert connects == [(PUBLIC, server.port)]
+    assert server.seen == Counter()  # the loopback listener was never reached
+
+
+def test_each_redirect_hop_is_looked_up_once_and_connected_to_by_address(
+    server, dns, connects, loopback_counts_as_public
+):
+    dns.answers = {"site.test": ["127.0.0.1"], "rebind.test": [[PUBLIC], ["127.0.0.1"]]}
+    start = server.url("/redirect?to=" + server.url("/ok", host="rebind.test"), host="site.test")
+
+    status, error = links.fetch(start, timeout=1)
+
+    assert (status, error) == (None, f"test: no connection to {PUBLIC}")
+    assert dns.lookups == Counter({"site.test": 1, "rebind.test": 1})
+    assert connects == [("127.0.0.1", server.port), (PUBLIC, server.port)]
+    assert ("HEAD", "/ok") not in server.seen
+
+
+def test_redirects_are_bounded(server):
+    status, error = links.fetch(server.url("/loop"), timeout=2, allow_private=True)
+
+    assert (status, error) == (None, f"more than {links.MAX_REDIRECTS} redirects")
+    assert server.seen == Counter({("HEAD", "/loop"): links.MAX_REDIRECTS + 1})
+
+
+# --- one deadline per link -----------------------------------------------------------------------
+
+
+def test_a_server_dripping_its_answer_is_cut_off_at_the_timeout(server):
+    started = time.monotonic()
+
+    status, error = links.fetch(server.url("/drip"), timeout=0.5, allow_private=True)
+
+    assert (status, error) == (None, "timed out")
+    assert time.monotonic() - started < 1.5  # the drip alone takes about 7 s
+
+
+def test_redirects_share_the_links_timeout(server):
+    # Each hop answers well within the timeout; all of them together do not.
+    started = time.monotonic()
+
+    status, error = links.fetch(server.url("/hop/1"), timeout=0.5, allow_private=True)
+
+    assert (status, error) == (None, "timed out")
+    assert time.monotonic() - started < 1.0
+    assert sum(server.seen.values()) <= 3
+
+
+def test_a_slow_lookup_counts_against_the_timeout(monkeypatch, connects):
+    # getaddrinfo takes no timeout; a name server answering slowly must not hold the link.
+    answer = threading.Event()
+    monkeypatch.setattr(links, "resolve", lambda host, port: answer.wait(5) and [PUBLIC])
+    started = time.monotonic()
+    try:
+        result = links.fetch("http://slow.test/", timeout=0.3)
+    finally:
+        answer.set()
+
+    assert result == (None, "timed out resolving slow.test")
+    assert time.monotonic() - started < 1
+    assert connects == []
+
+
+def test_the_command_bounds_each_link_by_its_timeout(server):
+    org = make_org(website=server.url("/drip"), donate_url=server.url("/hop/1"))
+    started = time.monotonic()
+
+    _check("--allow-private", "--timeout", "0.5")
+
+    assert time.monotonic() - started < 2
+    assert {c.field: c.error for c in _checks(org).values()} == {
+        "website": "timed out",
+        "donate_url": "timed out",
+    }
+
+
+# --- https ---------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _running_tls(tmp_path, name):
+    """The test server behind TLS with a self-signed certificate for `name`; yields it and
+    the server names (SNI) its clients asked for."""
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is needed to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "1", "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    names: list[str] = []
+    context.sni_callback = lambda _sock, server_name, _context: names.append(server_name)
+    with _running() as server:
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        yield server, names, str(cert)
+
+
+def test_https_verifies_the_certificate_and_sends_sni_for_the_host_name(
+    tmp_path, dns, connects, monkeypatch
+):
+    dns.answers = {"site.test": ["127.0.0.1"]}
+    with _running_tls(tmp_path, "site.test") as (server, names, cert):
+        monkeypatch.setattr(links, "CA_FILE", cert)
+
+        result = links.fetch(
+            server.url("/ok", host="site.test", scheme="https"), timeout=2, allow_private=True
+        )
+
+    assert result == (200, "")
+    assert connects == [("127.0.0.1", server.port)]  # by address ...
+    assert names == ["site.test"]  # ... yet TLS speaks of the host name
+    assert server.hosts == [f"site.test:{server.port}"]
+
+
+def test_https_refuses_a_certificate_for_another_name(tmp_path, dns, monkeypatch):
+    dns.answers = {"site.test": ["127.0.0.1"]}
+    with _running_tls(tmp_path, "other.test") as (server, _names, cert):
+        monkeypatch.setattr(links, "CA_FILE", cert)
+
+        status, error = links.fetch(
+            server.url("/ok", host="site.test", scheme="https"), timeout=2, allow_private=True
+        )
+
+    assert status is None
+    assert "certificate verify failed" in error
+    assert server.seen == Counter()
 
 
 # --- concurrency ---------------------------------------------------------------------------------

@@ -10,13 +10,19 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--timeout", type=float, default=10.0, help="Seconds per request.")
+        parser.add_argument(
+            "--timeout",
+            type=float,
+            default=10.0,
+            help="Seconds per link, all told: lookups, connecting, reading and redirects.",
+        )
         parser.add_argument("--workers", type=int, default=16, help="Requests in flight.")
         parser.add_argument("--per-host", type=int, default=2, help="Requests per host at once.")
         parser.add_argument(
             "--allow-private",
             action="store_true",
-            help="Also fetch links that resolve to private or loopback addresses.",
+            help="Also fetch links that resolve to non-public (private, loopback, link-local, "
+            "shared, multicast...) addresses. For local testing only.",
         )
 
     def handle(self, *args, timeout, workers, per_host, allow_private, **options):
