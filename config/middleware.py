@@ -7,7 +7,8 @@ import uuid
 
 from django.conf import settings
 
-from config.logging import request_id
+from config.logging import pseudonym, request_id
+from directory.ratelimit import client_ip
 
 access_log = logging.getLogger("causeway.access")
 # An id from the proxy in front is kept when it is plainly an id, so one request can be
@@ -17,7 +18,8 @@ _INCOMING_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{7,99}")
 
 class RequestIdMiddleware:
     """Gives each request an id for its log lines and the X-Request-ID response header,
-    and writes one access-log line: method, path (never the query string), status, time."""
+    and writes one access-log line: method, path (never the query string), status, time,
+    and the client as the keyed pseudonym the sign-in log uses (never the address)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -42,6 +44,7 @@ class RequestIdMiddleware:
                         "path": request.path,
                         "status": response.status_code,
                         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                        "client": pseudonym(client_ip(request)),
                     },
                 )
             return response

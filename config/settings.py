@@ -148,12 +148,17 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # JSON lines with a request id in production; readable text under `make run`.
 LOG_FORMAT = env_choice("LOG_FORMAT", "text" if DEBUG else "json", {"json", "text"})
-# One line per request (method, path without its query string, status, duration).
+# One line per request (method, path without its query string, status, duration, and the
+# client as a keyed pseudonym).
 ACCESS_LOG = env_bool("ACCESS_LOG", default=True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "config.logging.RequestIdFilter"},
+        # Query strings, IP addresses and email addresses out of every line, whoever wrote it.
+        "redact": {"()": "config.logging.RedactFilter"},
+    },
     "formatters": {
         "json": {"()": "config.logging.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
@@ -161,9 +166,14 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "filters": ["request_id"],
+            "filters": ["request_id", "redact"],
             "formatter": LOG_FORMAT,
         }
+    },
+    "loggers": {
+        # runserver's request lines (with their query strings) through the same filter,
+        # not Django's own handler for them.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
@@ -176,6 +186,13 @@ CONTACT_RETENTION_DAYS = env_int("CONTACT_RETENTION_DAYS", 90, minimum=1)
 # The largest spreadsheet one admin import takes, in bytes and in rows.
 SPREADSHEET_MAX_BYTES = env_int("SPREADSHEET_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 SPREADSHEET_MAX_ROWS = env_int("SPREADSHEET_MAX_ROWS", 10000, minimum=1)
+# The most an HSDS CSV package (`import_hsds`, a folder or .zip) may hold: bytes in one file
+# and in all (unzipped), how many times a zipped file may expand, and rows in all. A package
+# of 100,000 organizations is about 360 MB in 1.5 million rows, compressed about ten times.
+HSDS_IMPORT_MAX_FILE_BYTES = env_int("HSDS_IMPORT_MAX_FILE_BYTES", 256 * 1024 * 1024, minimum=1)
+HSDS_IMPORT_MAX_BYTES = env_int("HSDS_IMPORT_MAX_BYTES", 512 * 1024 * 1024, minimum=1)
+HSDS_IMPORT_MAX_RATIO = env_int("HSDS_IMPORT_MAX_RATIO", 100, minimum=1)
+HSDS_IMPORT_MAX_ROWS = env_int("HSDS_IMPORT_MAX_ROWS", 2_000_000, minimum=1)
 # Results per page on public lists.
 PAGE_SIZE = env_int("PAGE_SIZE", 20, minimum=1)
 # The most results one search returns, ranks and counts.
@@ -235,9 +252,9 @@ else:
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 # Requests per client IP, by scope (directory.ratelimit); answered 429 with Retry-After.
 RATE_LIMITS = {
+    # One budget for all search work: /search/, /organizations/?q=, the API's search=, and
+    # the suggestions the search boxes ask for as a visitor types (a fifth of a search each).
     "search": env_rate("RATE_LIMIT_SEARCH", "60/m"),
-    # The search boxes ask as a visitor types: several requests per search.
-    "suggest": env_rate("RATE_LIMIT_SUGGEST", "300/m"),
     "api": env_rate("RATE_LIMIT_API", "120/m"),
     "forms": env_rate("RATE_LIMIT_FORMS", "20/h"),
 }
@@ -323,9 +340,11 @@ AUTHENTICATION_BACKENDS = [
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+# Separate entries, so either locks: an address (an IPv6 client's whole /64, as the rate
+# limits count) that keeps failing, and a username that keeps failing from many addresses.
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "directory.ratelimit.client_ip"
+AXES_CLIENT_IP_CALLABLE = "directory.ratelimit.client_block"
 AXES_CLIENT_STR_CALLABLE = "directory.auth_log.axes_client_str"  # no names or IPs in logs
 
 # ---------------------------------------------------------------------------------------

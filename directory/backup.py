@@ -5,6 +5,10 @@ connection settings passed in the environment so no password shows in a process 
 SQLite goes through its online backup API, which copies a consistent snapshot while the
 site keeps serving. Both check a file before restoring it, and a restore moves the content
 version past any number seen before, so no page cached before it is served after it.
+
+A backup holds password hashes, sessions and TOTP secrets: the file is created readable by
+its owner alone (0600), and BACKUP_DIR, with any folder made for a backup, is 0700,
+whatever the umask.
 """
 
 import os
@@ -65,10 +69,32 @@ def _run(command: list[str], using: str) -> None:
         raise BackupError(f"{Path(command[0]).name} failed: {result.stderr.strip()}")
 
 
+def _private_folder(folder: Path) -> None:
+    """Make `folder` and any missing parents 0700; BACKUP_DIR is made 0700 even if it exists
+    (an --output elsewhere leaves existing folders alone: they may be /tmp or a home)."""
+    created = [each for each in (folder, *folder.parents) if not each.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    for each in created:
+        each.chmod(0o700)  # not mkdir(mode=...): that mode passes through the umask
+    if folder.resolve() == Path(settings.BACKUP_DIR).resolve():
+        folder.chmod(0o700)
+
+
+def _private_file(path: Path) -> None:
+    """Create `path` empty and 0600 (or empty an existing one and make it 0600) before any
+    byte of the backup is written to it."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
+
+
 def backup(path: Path | None = None, using: str = "default") -> Path:
     """Write a backup of the database to `path` (a new file in BACKUP_DIR by default)."""
     path = Path(path or default_path(using))
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _private_folder(path.parent)
+    _private_file(path)
     connection = connections[using]
     if _vendor(using) == "postgresql":
         name = connection.settings_dict["NAME"]

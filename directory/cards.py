@@ -6,18 +6,41 @@ the search's words. So a page of cards loads what a card shows beyond its name (
 issues addressed, through programs too) only for the cards not cached yet.
 """
 
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from directory.cache import cached, held
-from directory.models import Organization
-from directory.models.listings import card_relations
+from directory.models import Issue, Opportunity, Organization, Program
 
 # Where a cached card takes its name and summary: plain, or marked for a search.
 NAME_SLOT, SUMMARY_SLOT = "\x00name\x00", "\x00summary\x00"
 CACHE_NAME = "card"
+
+
+def card_relations() -> list[Prefetch]:
+    """What a card shows beyond its own fields: the issues it addresses directly and through
+    its current programs (an ended one no longer counts, as `directory.coverage` says), and
+    whether it has a volunteer opportunity open ("Takes volunteers")."""
+    issues = Issue.objects.only("pk", "slug", "name", "name_ko")
+    programs = (
+        Program.objects.filter(active=True)
+        .only("pk", "organization_id", "active")
+        .prefetch_related(Prefetch("issues", issues))
+    )
+    opportunities = Opportunity.objects.visible().only("pk", "organization_id")
+    return [
+        Prefetch("issues", issues),
+        Prefetch("programs", programs),
+        Prefetch("opportunities", opportunities, to_attr="open_opportunities"),
+    ]
+
+
+def for_cards(organizations):
+    """Organizations ready to show as cards (instead of `OrganizationQuerySet.for_cards`,
+    which counts ended programs and not opportunities)."""
+    return organizations.for_card_text().prefetch_related(*card_relations())
 
 
 def _cache_parts(org) -> tuple:

@@ -44,6 +44,17 @@ def parse_slugs(values: list[str]) -> list[str]:
     return split_slugs(values)[0]
 
 
+def published_names(slugs: list[str]) -> dict[str, str]:
+    """The published organizations among `slugs`, each slug with its name in the visitor's
+    language, in the order given: what the list page's compare banner names."""
+    found = (
+        Organization.objects.published()
+        .only("slug", "name", "name_ko")
+        .in_bulk(slugs, field_name="slug")
+    )
+    return {slug: found[slug].localized("name") for slug in slugs if slug in found}
+
+
 def select(query) -> Selection:
     slugs, malformed = split_slugs(query.getlist("orgs"))
     selection = Selection(slugs, malformed=malformed)

@@ -1,8 +1,9 @@
-"""Counts of the current results by issue, focus area, country and type.
+"""Counts of the current results by issue, focus area, country, type and way to help.
 
-An organization counts under an issue (or focus area, or country) when it names it
-directly or through any of its programs, the same rule the filters apply. Each facet is
-one grouped query, whatever the number of results.
+An organization counts under an issue or focus area when it names it directly or through
+a current program (`directory.coverage`), under a country when it or any of its programs
+names it, and under a way to help as `directory.ways_to_help.offering_help` says: the same
+rules the filters apply. Each facet is one query, whatever the number of results.
 
 A search's results are a bounded list of ids (at most SEARCH_MAX_RESULTS): their counts
 come from the facet values their search documents store, which the search returns with
@@ -15,7 +16,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count
 
-from directory.models import SearchDocument
+from directory import ways_to_help
+from directory.models import Organization, SearchDocument
 
 _PAIRS = {
     "issue": """
@@ -23,13 +25,15 @@ _PAIRS = {
         WHERE organization_id IN ({ids})
         UNION
         SELECT p.organization_id, pi.issue_id FROM directory_program_issues pi
-        JOIN directory_program p ON p.id = pi.program_id WHERE p.organization_id IN ({ids})""",
+        JOIN directory_program p ON p.id = pi.program_id
+        WHERE p.active AND p.organization_id IN ({ids})""",
     "focus": """
         SELECT organization_id AS org, focusarea_id AS value
         FROM directory_organization_focus_areas WHERE organization_id IN ({ids})
         UNION
         SELECT p.organization_id, pf.focusarea_id FROM directory_program_focus_areas pf
-        JOIN directory_program p ON p.id = pf.program_id WHERE p.organization_id IN ({ids})""",
+        JOIN directory_program p ON p.id = pf.program_id
+        WHERE p.active AND p.organization_id IN ({ids})""",
     "country": """
         SELECT organization_id AS org, country_id AS value FROM directory_organization_countries
         WHERE organization_id IN ({ids})
@@ -71,12 +75,21 @@ def type_counts(organizations) -> dict[str, int]:
     return {row["org_type"]: row["n"] for row in rows}
 
 
+def help_counts(organizations) -> dict[str, int]:
+    """How many accept donations and how many take volunteers, in one query."""
+    conditions = ways_to_help.HELP_CONDITIONS
+    return organizations.order_by().aggregate(
+        **{way: Count("pk", filter=condition()) for way, condition in conditions.items()}
+    )
+
+
 def all_counts(organizations) -> dict[str, dict]:
     return {
         "issue": issue_counts(organizations),
         "focus": focus_area_counts(organizations),
         "country": country_counts(organizations),
         "type": type_counts(organizations),
+        "help": help_counts(organizations),
     }
 
 
@@ -86,7 +99,8 @@ _FACET_KEYS = {"issue": int, "focus": int, "country": str, "type": str}
 def counts_of(ids, known: dict[int, str] | None = None) -> dict[str, dict]:
     """The counts of these published organizations, from the facet values of their search
     documents: those `known` already (a search returns them with its results), the rest
-    read in one query."""
+    read in one query; and the ways to help, which depend on the day (an opportunity
+    expires), counted in one more."""
     known = known or {}
     values = [known[pk] for pk in ids if pk in known]
     missing = [pk for pk in ids if pk not in known]
@@ -100,4 +114,5 @@ def counts_of(ids, known: dict[int, str] | None = None) -> dict[str, dict]:
     for token, n in tokens.items():
         facet, _, value = token.partition(":")
         counts[facet][_FACET_KEYS[facet](value)] = n
+    counts["help"] = help_counts(Organization.objects.filter(pk__in=list(ids)))
     return counts

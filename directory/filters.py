@@ -6,11 +6,13 @@ the view answers 400 with the form's message instead of guessing.
 
 import django_filters
 from django import forms
+from django.core.exceptions import ObjectDoesNotExist
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
-from directory import facets, search
+from directory import coverage, facets, search, ways_to_help
 from directory.cache import cached
 from directory.models import Country, FocusArea, Issue, Opportunity, Organization, Skill
 
@@ -58,7 +60,97 @@ class LocalizedChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = LocalizedChoiceField
 
 
-class OrganizationFilter(django_filters.FilterSet):
+class InUseChoiceField(django_filters.fields.ModelChoiceField):
+    """Offers the values in use (its queryset) but accepts any of `accepted`: a valid value
+    that no listing names yet (a real country) finds nothing instead of being refused, and
+    is added to the options so that the select keeps it."""
+
+    def __init__(self, *args, accepted, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.accepted = accepted
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        self.validate_no_null_characters(value)
+        try:
+            found = self.accepted.get(**{self.to_field_name or "pk": value})
+        except (ValueError, TypeError, ObjectDoesNotExist):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            ) from None
+        self.queryset = self.queryset | self.accepted.filter(pk=found.pk)
+        return found
+
+
+class InUseChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = InUseChoiceField
+
+
+def _without(data, name: str) -> str:
+    """The query string of `data` without the parameter `name` (and from the first page)."""
+    params = data.copy()
+    for key in (name, "page"):
+        params.pop(key, None)
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+class DescribedFilters:
+    """What a filter set's active filters are, for the results heading ("0 organizations
+    in France") and for links that drop one of them when nothing matches."""
+
+    # Each filter: how the heading says it, "%(value)s" standing for the chosen option.
+    PHRASES: dict = {}
+
+    def _shown_value(self, name: str, value) -> str:
+        if hasattr(value, "localized"):  # issues and focus areas: in the visitor's language
+            return value.localized("name")
+        if isinstance(value, str):  # a choice: its label (the form's may carry a count)
+            return str(dict(self.filters[name].extra.get("choices", ())).get(value, value))
+        return str(value)
+
+    def active_filters(self) -> list[dict]:
+        if not self.form.is_bound or self.form.errors:
+            return []
+        active = []
+        for name, phrase in self.PHRASES.items():
+            value = self.form.cleaned_data.get(name)
+            if not value:
+                continue
+            if isinstance(phrase, dict):  # one phrase per option
+                phrase = phrase[value]
+            shown = self._shown_value(name, value)
+            active.append(
+                {
+                    "name": name,
+                    "value": shown,
+                    "phrase": phrase % {"value": shown},
+                    "without_url": _without(self.data, name),
+                }
+            )
+        return active
+
+    def filters_described(self) -> str:
+        """The active filters as the heading names them after the count: "in France, taking
+        volunteers" (in Korean, "· 국가: 프랑스 · 자원봉사자 모집")."""
+        phrases = [f["phrase"] for f in self.active_filters()]
+        if not phrases:
+            return ""
+        joined = pgettext("list separator", ", ").join(phrases)
+        return pgettext("results heading, after the count", "%(filters)s") % {"filters": joined}
+
+
+class OrganizationFilter(DescribedFilters, django_filters.FilterSet):
+    PHRASES = {
+        "issue": _("addressing %(value)s"),
+        "focus": _("focused on %(value)s"),
+        "country": _("in %(value)s"),
+        "type": _("of the type %(value)s"),
+        "help": {"donate": _("accepting donations"), "volunteer": _("taking volunteers")},
+    }
     SORT_CHOICES = [
         ("relevance", pgettext_lazy("sort", "Best match")),
         ("name", pgettext_lazy("sort", "Name")),
@@ -81,9 +173,10 @@ class OrganizationFilter(django_filters.FilterSet):
         method="filter_focus",
         empty_label=_("All focus areas"),
     )
-    country = django_filters.ModelChoiceFilter(
+    country = InUseChoiceFilter(
         label=_("Country"),
         queryset=lambda request: Country.objects.filter(pk__in=countries_in_use(request)),
+        accepted=Country.objects.all(),  # any ISO 3166 code
         to_field_name="code",
         method="filter_country",
         empty_label=_("All countries"),
@@ -140,16 +233,16 @@ class OrganizationFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=self.ranked_ids)
 
     def filter_issue(self, queryset, name, value):
-        return queryset.addressing(value)
+        return coverage.addressing(queryset, value)
 
     def filter_focus(self, queryset, name, value):
-        return queryset.with_focus(value)
+        return coverage.with_focus(queryset, value)
 
     def filter_country(self, queryset, name, value):
         return queryset.working_in(value)
 
     def filter_help(self, queryset, name, value):
-        return queryset.offering_help(value)
+        return ways_to_help.offering_help(queryset, value)
 
     def filter_sort(self, queryset, name, value):
         return queryset  # applied in `sort_key`, once every filter has run
@@ -172,6 +265,8 @@ class OrganizationFilter(django_filters.FilterSet):
         if self.outcome is not None:
             return facets.counts_of(self.matching_ids, self.outcome.facets)
         parts = sorted((name, self.data.get(name, "")) for name in FILTER_PARAMETERS)
+        # The day too: an opportunity that expires stops counting as a way to volunteer.
+        parts.append(("day", timezone.localdate().isoformat()))
         return cached("facets", parts, lambda: facets.all_counts(queryset), self.request)
 
     def show_counts(self, counts: dict[str, dict]) -> None:
@@ -182,12 +277,13 @@ class OrganizationFilter(django_filters.FilterSet):
             field.label_from_instance = lambda obj, facet=facet, label=field.label_from_instance: (
                 f"{label(obj)} ({facet.get(obj.pk, 0)})"
             )
-        # The field adds its own "All types" choice back when its choices are set.
-        form.fields["type"].choices = [
-            (value, f"{label} ({counts['type'].get(value, 0)})")
-            for value, label in form.fields["type"].choices
-            if value
-        ]
+        # The fields add their own "All types" and "Any" choices back when choices are set.
+        for name in ("type", "help"):
+            form.fields[name].choices = [
+                (value, f"{label} ({counts[name].get(value, 0)})")
+                for value, label in form.fields[name].choices
+                if value
+            ]
 
     @property
     def sort_key(self) -> str:
@@ -204,8 +300,19 @@ class OrganizationFilter(django_filters.FilterSet):
         return self.outcome.query if self.outcome else None
 
 
-class OpportunityFilter(django_filters.FilterSet):
+class OpportunityFilter(DescribedFilters, django_filters.FilterSet):
     """What `/volunteer/` accepts in its URL: issue, mode, country and skill."""
+
+    PHRASES = {
+        "issue": _("on %(value)s"),
+        "mode": {
+            Opportunity.Mode.REMOTE: _("done remotely"),
+            Opportunity.Mode.ONSITE: _("done on site"),
+            Opportunity.Mode.HYBRID: _("partly remote, partly on site"),
+        },
+        "country": _("in %(value)s"),
+        "skill": _("needing %(value)s"),
+    }
 
     issue = LocalizedChoiceFilter(
         label=_("Issue"),
@@ -217,11 +324,12 @@ class OpportunityFilter(django_filters.FilterSet):
     mode = django_filters.ChoiceFilter(
         label=_("Where"), choices=Opportunity.Mode.choices, empty_label=_("Anywhere")
     )
-    country = django_filters.ModelChoiceFilter(
+    country = InUseChoiceFilter(
         label=_("Country"),
         queryset=lambda request: Country.objects.filter(
             pk__in=Opportunity.objects.visible().values("country")
         ),
+        accepted=Country.objects.all(),  # any ISO 3166 code
         to_field_name="code",
         empty_label=_("All countries"),
     )

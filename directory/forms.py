@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Correction, Suggestion
+from directory.validators import validate_single_line
 
 HONEYPOT = "website_url"
 
@@ -24,6 +25,10 @@ class HoneypotMixin(forms.Form):
 
 
 class SuggestionForm(HoneypotMixin, forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].validators.append(validate_single_line)
+
     class Meta:
         model = Suggestion
         fields = ["name", "website", "summary", "why", "contact_email"]

@@ -9,7 +9,11 @@ rate written in the code.
 
 Clients are told apart by IP: REMOTE_ADDR, or X-Forwarded-For when TRUSTED_PROXY_COUNT says
 how many proxies in front of the app append to it; entries beyond those are whatever the
-client claimed and are ignored. IPv6 clients count per /64, the block one subscriber gets.
+client claimed and are ignored. IPv6 clients count per /64, the block one subscriber gets
+(`client_block`, which the admin's login lockout counts by too).
+
+Requests of unequal weight can share a budget: `cost=0.2` counts a request as a fifth of
+one (the search suggestions share the "search" budget with searches that way).
 
 With Redis (REDIS_URL) every app server shares the counters; with the local-memory cache
 each process counts on its own. When the cache is unreachable requests go through: losing
@@ -53,21 +57,34 @@ def client_ip(request: HttpRequest) -> str:
     return remote
 
 
-def _client_key(request: HttpRequest) -> str:
-    address = client_ip(request)
+def client_block(request: HttpRequest) -> str | None:
+    """The address a client is counted under: its IPv4 address, or the first address of its
+    IPv6 /64 (one subscriber gets a whole /64, so counting single addresses would give one
+    client 2**64 allowances). None when the address is missing or not an address."""
     try:
-        ip = ipaddress.ip_address(address)
+        ip = ipaddress.ip_address(client_ip(request))
     except ValueError:
-        return address or "unknown"
+        return None
     if ip.version == 6 and ip.ipv4_mapped:
         return str(ip.ipv4_mapped)
     if ip.version == 6:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
     return str(ip)
 
 
-def hit(scope: str, rate: str, request: HttpRequest, now: float | None = None) -> int | None:
-    """Count this request against `scope`; seconds to wait when over the limit, else None."""
+def _client_key(request: HttpRequest) -> str:
+    return client_block(request) or client_ip(request) or "unknown"
+
+
+# Counters count hundredths of a request, so that a cheaper request can cost a fraction.
+_UNITS = 100
+
+
+def hit(
+    scope: str, rate: str, request: HttpRequest, now: float | None = None, cost: float = 1
+) -> int | None:
+    """Count this request (as `cost` requests) against `scope`; seconds to wait when over
+    the limit, else None."""
     limit, window = parse_rate(rate)
     now = time.time() if now is None else now
     start = int(now // window) * window
@@ -75,13 +92,13 @@ def hit(scope: str, rate: str, request: HttpRequest, now: float | None = None) -
     key = f"{KEY_PREFIX}:{scope}:{_client_key(request)}:{start}"
     try:
         cache.add(key, 0, timeout=remaining)
-        count = cache.incr(key)
+        count = cache.incr(key, max(1, round(cost * _UNITS)))
     except ValueError:
         return None  # the counter vanished (expired, or the cache is down): let it through
     except Exception:  # a cache backend without our error handling: fail open, say so
         logger.warning("rate limit skipped: the cache is unavailable", exc_info=True)
         return None
-    return remaining if count > limit else None
+    return remaining if count > limit * _UNITS else None
 
 
 def effective_rate(scope: str, rate: str | None) -> str:
@@ -111,9 +128,11 @@ def ratelimit(
     *,
     method: str | Iterable[str] | None = None,
     when: Callable[[HttpRequest], bool] | None = None,
+    cost: float = 1,
 ):
     """Limit a view to `rate` requests per client, for the given methods (all by default)
-    and, with `when`, only for the requests it accepts (e.g. searches, not plain lists)."""
+    and, with `when`, only for the requests it accepts (e.g. searches, not plain lists);
+    each counted request uses `cost` of the allowance."""
     if rate is not None:
         parse_rate(rate)  # a typo fails at import, not on the first request
     methods = {method} if isinstance(method, str) else set(method) if method else None
@@ -125,7 +144,7 @@ def ratelimit(
                 when is None or when(request)
             )
             if counted:
-                wait = hit(scope, effective_rate(scope, rate), request)
+                wait = hit(scope, effective_rate(scope, rate), request, cost=cost)
                 if wait is not None:
                     logger.info(
                         "rate limited",

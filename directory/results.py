@@ -10,7 +10,12 @@ from django.utils.translation import gettext as _
 
 from directory import cards
 
-MAX_PAGE = 10_000
+# More digits than this is a page past the end of any list (and no number to convert).
+MAX_PAGE_DIGITS = 9
+
+
+class PageNumberError(BadRequest):
+    """A `page` that is not a page number: the visitor gets a 400 page saying so."""
 
 
 class RankedResults:
@@ -80,22 +85,30 @@ def ordered(filterset):
             filterset.matching_ids, filterset.ranked_ids, capped, filterset.request
         )
     if sort == "verified":
-        return queryset.for_cards().order_by(F("last_verified").desc(nulls_last=True), "name")
-    return queryset.for_cards().order_by("name", "pk")
+        return cards.for_cards(queryset).order_by(F("last_verified").desc(nulls_last=True), "name")
+    return cards.for_cards(queryset).order_by("name", "pk")
+
+
+def page_number(request) -> int | None:
+    """The `page` asked for: 1 when there is none, None when it is so large that it is past
+    the end of any list; a value that is not a whole number of 1 or more is a 400."""
+    raw = request.GET.get("page") or "1"
+    if not (raw.isascii() and raw.isdigit()) or not raw.strip("0"):
+        raise PageNumberError(_("The page number must be a whole number, 1 or more."))
+    digits = raw.lstrip("0")
+    return int(digits) if len(digits) <= MAX_PAGE_DIGITS else None
 
 
 def paginate(request, results, per_page: int | None = None, count: int | None = None):
     """The requested page; 400 for a malformed number, 404 past the last page. `count`,
     when the caller knows it, saves counting the results."""
-    raw = request.GET.get("page") or "1"
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
-        raise BadRequest(
-            _("The page number must be a whole number from 1 to %(last)d.") % {"last": MAX_PAGE}
-        )
+    number = page_number(request)
+    if number is None:
+        raise Http404(_("There is no such page of results."))
     paginator = CappedPaginator(
         results, per_page or settings.PAGE_SIZE, settings.COUNT_CAP, count=count
     )
     try:
-        return paginator.page(int(raw))
+        return paginator.page(number)
     except EmptyPage:
         raise Http404(_("There is no such page of results.")) from None

@@ -376,7 +376,31 @@ def test_compare_with_is_carried_as_hidden_inputs_and_ticked(client, pair):
 
     assert '<input type="hidden" name="orgs" value="harbor-house">' in form
     assert re.search(r'name="orgs" value="harbor-house" checked disabled>', form)
-    assert "Comparing with harbor-house" in html
+    assert "Comparing with Harbor House:" in html
+    assert "Comparing with harbor-house" not in html
+
+
+def test_the_compare_banner_names_the_organizations_in_the_visitors_language(client, pair):
+    pair.harbor.name_ko = "하버 하우스"
+    pair.harbor.save()
+
+    english = get_html(client, "/organizations/", compare_with="harbor-house,lantern-fund")
+    korean = get_html(client, "/ko/organizations/", compare_with="harbor-house,lantern-fund")
+
+    assert "Comparing with Harbor House, Lantern Fund:" in english
+    assert "하버 하우스, Lantern Fund" in korean
+    assert "harbor-house, lantern-fund" not in english + korean
+
+
+def test_the_compare_banner_leaves_out_what_is_no_published_organization(client, pair):
+    make_org("Hidden Draft", slug="hidden-draft", status=Organization.Status.DRAFT)
+
+    html = get_html(client, "/organizations/", compare_with="hidden-draft,harbor-house,nobody")
+    form = compare_form(html)
+
+    assert "Comparing with Harbor House:" in html
+    assert re.findall(r'type="hidden" name="orgs" value="([^"]+)"', form) == ["harbor-house"]
+    assert "hidden-draft" not in form and "Hidden Draft" not in html and "nobody" not in form
 
 
 def test_a_browser_submitting_the_form_in_compare_mode_compares_both(client, pair):

@@ -294,24 +294,17 @@ def test_the_sitemap_dates_organizations_by_their_last_update(client, site):
 # --- robots.txt ----------------------------------------------------------------------------
 
 
-def test_robots_txt_lists_the_sitemap_and_keeps_crawlers_out_of_the_admin(client):
+def test_robots_txt_lists_the_sitemap(client):
     response = get(client, "/robots.txt")
 
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     lines = response.content.decode().splitlines()
     assert lines[0] == "User-agent: *"
-    assert "Disallow: /admin/" in lines
     assert f"Sitemap: {SITE}/sitemap.xml" in lines
     assert "Disallow: /" not in lines  # the directory itself stays open to crawlers
 
 
-def test_robots_txt_follows_the_admin_url_setting(client, settings):
-    settings.ADMIN_URL = "curation/"
-
-    lines = get(client, "/robots.txt").content.decode().splitlines()
-
-    assert "Disallow: /curation/" in lines
-    assert "Disallow: /admin/" not in lines
+# That it keeps the admin's secret path to itself: tests/test_security_holes.py.
 
 
 def test_the_sitemap_robots_txt_points_to_exists(client, site):

@@ -265,6 +265,152 @@ def test_the_chosen_option_stays_selected(client, directory):
     assert '<option value="verified" selected>' in select(html, "sort")
 
 
+# --- A valid value with no results ----------------------------------------------------------
+
+
+def status_heading(html) -> str:
+    match = re.search(r'id="results-heading"[^>]*>(.*?)</h2>', html, re.S)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", match.group(1))).split())
+
+
+def test_a_real_country_no_listing_names_is_no_results_named_not_an_error(client, directory):
+    response = client.get(LIST, {"country": "FR"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert card_slugs(html) == []
+    assert status_heading(html) == "0 organizations in France"
+    assert '<option value="FR" selected>France (0)</option>' in select(html, "country")
+    assert "No organization matches these filters." in html
+
+
+def test_no_results_offers_to_drop_each_filter(client, directory):
+    html = client.get(LIST, {"country": "FR", "issue": "refugees", "sort": "name"}).content
+    html = unescape(html.decode())
+
+    assert status_heading(html) == "0 organizations addressing Refugees, in France"
+    # Each link drops one filter and keeps the others (and the order), from the first page.
+    assert '<a class="chip" href="?country=FR&sort=name">Without “Refugees”</a>' in html
+    assert '<a class="chip" href="?issue=refugees&sort=name">Without “France”</a>' in html
+    assert listed(client, "issue=refugees&sort=name") == ["beta-research", "gamma-network"]
+
+
+def test_the_heading_names_every_active_filter(client, directory):
+    html = client.get(LIST, {"q": "refugee", "type": "network", "help": "donate"}).content
+
+    assert status_heading(html.decode()) == (
+        "1 organization matching “refugee” of the type Network or coalition, accepting donations"
+    )
+
+
+@pytest.mark.parametrize("query", ["country=ZZ", "country=fr", "country=F", "country=FRA"])
+def test_a_value_that_is_no_country_code_is_still_a_400(client, directory, query):
+    response = client.get(f"{LIST}?{query}")
+
+    assert response.status_code == 400
+    assert INVALID_CHOICE in error_text(response)
+
+
+def test_the_korean_list_names_the_country_in_korean(client, directory):
+    html = client.get("/ko/organizations/", {"country": "FR"}).content.decode()
+
+    assert "프랑스" in status_heading(html)
+    assert '<option value="FR" selected>' in select(html, "country")
+
+
+# --- Volunteer opportunities count as a way to volunteer -------------------------------------
+
+
+def _open_opportunity(org, **fields):
+    from directory.models import Opportunity
+
+    fields.setdefault("status", Opportunity.Status.PUBLISHED)
+    return Opportunity.objects.create(
+        organization=org,
+        title=fields.pop("title", "Tutor"),
+        slug=fields.pop("slug", "tutor"),
+        description="Teach English.",
+        apply_url="https://example.org/apply",
+        **fields,
+    )
+
+
+def test_an_open_opportunity_counts_as_taking_volunteers(client, directory):
+    alpha = Organization.objects.get(slug="alpha-rescue")  # no volunteer page of its own
+    _open_opportunity(alpha)
+
+    assert listed(client, "help=volunteer") == ["alpha-rescue", "beta-research", "gamma-network"]
+    html = client.get(LIST).content.decode()
+    assert "Takes volunteers (3)" in option_labels(html, "help")
+    assert "Accepts donations (2)" in option_labels(html, "help")
+
+
+@pytest.mark.parametrize("hidden", ["draft", "expired"])
+def test_a_hidden_opportunity_does_not_count_as_taking_volunteers(client, directory, hidden):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    alpha = Organization.objects.get(slug="alpha-rescue")
+    if hidden == "draft":
+        _open_opportunity(alpha, status="draft")
+    else:
+        _open_opportunity(alpha, expires=timezone.localdate() - timedelta(days=1))
+
+    assert listed(client, "help=volunteer") == ["beta-research", "gamma-network"]
+    assert "Takes volunteers (2)" in option_labels(client.get(LIST).content.decode(), "help")
+
+
+def test_the_help_counts_follow_a_search_and_opportunities(client, directory):
+    _open_opportunity(Organization.objects.get(slug="alpha-rescue"))
+
+    html = client.get(LIST, {"q": "traffickers"}).content.decode()
+
+    assert option_labels(html, "help")[1:] == ["Accepts donations (2)", "Takes volunteers (2)"]
+    assert sorted(listed(client, "q=traffickers&help=volunteer")) == [
+        "alpha-rescue",
+        "gamma-network",
+    ]
+
+
+def test_a_card_says_takes_volunteers_for_an_open_opportunity(client, directory):
+    _open_opportunity(Organization.objects.get(slug="alpha-rescue"))
+
+    html = client.get(LIST, {"issue": "human-trafficking"}).content.decode()
+    card = html[html.index('href="/organizations/alpha-rescue/"') :]
+    card = card[: card.index("</article>")]
+
+    assert "Takes volunteers" in card
+
+
+# --- Ended programs ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ended():
+    """An organization that addressed trafficking only through a program it has ended."""
+    trafficking = make_issue("Human trafficking", slug="human-trafficking")
+    rescue = make_focus_area("Rescue", slug="rescue")
+    org = make_org("Old Harbor", slug="old-harbor", summary="Once ran a shelter.")
+    make_program(org, "Old Shelter", issues=[trafficking], focus_areas=[rescue], active=False)
+    current = make_org("New Harbor", slug="new-harbor", summary="Runs a shelter.")
+    make_program(current, "New Shelter", issues=[trafficking], focus_areas=[rescue])
+    return org
+
+
+@pytest.mark.parametrize("query", ["issue=human-trafficking", "focus=rescue"])
+def test_an_ended_program_does_not_put_its_organization_under_its_issue(client, ended, query):
+    assert listed(client, query) == ["new-harbor"]
+    assert listed(client, f"q=shelter&{query}") == ["new-harbor"]
+
+
+def test_an_ended_program_does_not_count_in_the_options(client, ended):
+    for query in ("", "?q=shelter"):
+        html = client.get(LIST + query).content.decode()
+        assert "Human trafficking (1)" in option_labels(html, "issue")
+        assert "Rescue (1)" in option_labels(html, "focus")
+
+
 # --- Paging ----------------------------------------------------------------------------------
 
 
@@ -331,7 +477,6 @@ INVALID_CHOICE = "Select a valid choice"
         ("issue=no-such-issue", "issue", INVALID_CHOICE),
         ("focus=no-such-focus", "focus", INVALID_CHOICE),
         ("country=ZZ", "country", INVALID_CHOICE),
-        ("country=FR", "country", INVALID_CHOICE),  # real, but no published org names it
         ("country=kr", "country", INVALID_CHOICE),
         ("type=charity", "type", INVALID_CHOICE),
         ("help=money", "help", INVALID_CHOICE),
@@ -356,14 +501,60 @@ def test_unknown_filter_values_get_a_400_with_the_form_error(
     assert message in error.group(1)
 
 
-@pytest.mark.parametrize(
-    "page", ["0", "-1", "abc", "99999999999999999999", "1e3", "1.5", "²", "10001"]
-)
+PAGE_MESSAGE = "The page number must be a whole number, 1 or more."
+
+
+@pytest.mark.parametrize("page", ["0", "00", "-1", "abc", "1e3", "1.5", "²", " 2", "%00"])
 def test_a_malformed_page_number_gets_a_400_with_a_message(client, directory, page):
     response = client.get(LIST, {"page": page})
 
     assert response.status_code == 400
-    assert "The page number must be a whole number from 1 to" in error_text(response)
+    assert PAGE_MESSAGE in error_text(response)
+    assert (
+        'href="/organizations/">Go to the first page of these results' in response.content.decode()
+    )
+
+
+@pytest.mark.parametrize("page", ["2", "10001", "99999", "99999999999999999999", "9" * 5000])
+def test_a_page_number_past_the_end_is_not_found_however_large(client, directory, page):
+    assert client.get(LIST, {"page": page}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        LIST,
+        "/organizations/?issue=human-trafficking",
+        "/volunteer/",
+        "/issues/human-trafficking/",
+        "/focus-areas/rescue/",
+    ],
+)
+@pytest.mark.parametrize("page", ["abc", "0", "-1"])
+def test_a_malformed_page_number_is_a_400_page_in_debug_too(
+    client, directory, settings, path, page
+):
+    """In debug (`make run`) Django answers a BadRequest with its traceback page: the
+    visitor must get the site's 400 page, saying what is wrong, there as well."""
+    settings.DEBUG = True
+    separator = "&" if "?" in path else "?"
+
+    response = client.get(f"{path}{separator}page={page}")
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Traceback" not in html
+    assert "That request could not be understood" in html
+    assert PAGE_MESSAGE in error_text(response)
+    first = path.split("?")[0] + ("?issue=human-trafficking" if "?" in path else "")
+    assert f'href="{first}">Go to the first page of these results' in html.replace("&amp;", "&")
+
+
+@pytest.mark.parametrize("path", [LIST, "/volunteer/", "/issues/human-trafficking/"])
+def test_a_page_far_past_the_end_is_not_found_in_debug_too(client, directory, settings, path):
+    settings.DEBUG = True
+
+    assert client.get(path, {"page": "99999"}).status_code == 404
 
 
 def test_a_very_long_search_gets_a_400_about_the_limit(client, directory):

@@ -190,7 +190,36 @@ def test_a_validation_message_we_write_is_shown_in_korean(client):
 def test_a_bad_page_number_is_explained_in_korean(client):
     response = client.get("/ko/organizations/?page=x")
     assert response.status_code == 400
-    assert "페이지 번호는 1부터 10000 사이의 정수여야 합니다." in response.content.decode()
+    assert "페이지 번호는 1 이상의 정수여야 합니다." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_results_heading_names_the_filters_in_korean(client):
+    response = client.get("/ko/organizations/?country=FR&help=volunteer")
+
+    assert response.status_code == 200
+    heading = re.search(r'id="results-heading"[^>]*>(.*?)</h2>', response.content.decode(), re.S)
+    assert " ".join(heading.group(1).split()) == "단체 0곳 · 국가: 프랑스 · 자원봉사자 모집"
+
+
+@pytest.mark.django_db
+def test_an_organization_with_an_open_opportunity_offers_it_in_korean(client):
+    from directory.models import Opportunity
+    from tests.factories import make_org
+
+    org = make_org()
+    Opportunity.objects.create(
+        organization=org,
+        title="Tutor",
+        slug="tutor",
+        description="Teach.",
+        apply_url="https://example.org/apply",
+        status=Opportunity.Status.PUBLISHED,
+    )
+
+    html = client.get(f"/ko{org.get_absolute_url()}").content.decode()
+
+    assert "자원봉사 기회 1건" in html
 
 
 # --- The language switcher ------------------------------------------------------------------

@@ -1009,7 +1009,7 @@ def test_facet_counts_follow_a_corrected_query(client, facets):
 def test_facet_counts_combine_the_query_and_the_other_filters(client, facets):
     html = get_html(client, "/organizations/", q="refugee", issue="orphans")
 
-    assert status_line(html) == "1 organization matching “refugee”"
+    assert status_line(html) == "1 organization matching “refugee” addressing Orphans"
     assert options(html, "issue")["trafficking"] == "Trafficking (1)"
 
 

@@ -3,11 +3,13 @@ explanation and a link that says it leaves the site; none it does not offer; and
 to the website when it offers none."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from django.utils.html import escape
 
-from directory.models import Organization
+from directory.models import Opportunity, Organization
 from directory.ways_to_help import WAYS, ways_to_help
 from tests.factories import make_issue, make_org
 
@@ -180,3 +182,91 @@ def test_the_list_filters_organizations_by_way_to_help(client, help, expected):
 
     assert response.status_code == 200
     assert [org.name for org in response.context["page_obj"]] == expected
+
+
+# --- Volunteer opportunities are a way to volunteer ----------------------------------------
+
+
+def open_opportunity(org, slug="tutor", **fields):
+    fields.setdefault("status", Opportunity.Status.PUBLISHED)
+    return Opportunity.objects.create(
+        organization=org,
+        title=fields.pop("title", slug.title()),
+        slug=slug,
+        description="Teach English.",
+        apply_url="https://example.org/apply",
+        **fields,
+    )
+
+
+def test_an_open_opportunity_is_a_way_to_volunteer_without_a_volunteer_page(client):
+    org = make_org(donate_url=URLS["donate_url"])
+    opportunity = open_opportunity(org)
+
+    panel = help_panel(client, org)
+    shown = ways_shown(panel)
+
+    assert "lists no donation, volunteer" not in panel
+    assert len(shown) == 2
+    link = anchor(shown[1], opportunity.get_absolute_url())
+    assert ">1 volunteer opportunity<" in link
+    assert 'class="button button--secondary"' in link
+    assert EXTERNAL_MARKER not in link  # it stays on this site
+
+
+def test_an_organization_whose_only_way_is_an_opportunity_has_no_fallback(client):
+    org = make_org()
+    open_opportunity(org)
+
+    panel = help_panel(client, org)
+
+    assert FALLBACK not in panel
+    assert len(ways_shown(panel)) == 1
+
+
+def test_several_opportunities_link_to_the_list_of_them_on_the_page(client):
+    org = make_org(volunteer_url=URLS["volunteer_url"])
+    open_opportunity(org, "tutor")
+    open_opportunity(org, "driver")
+
+    html = client.get(org.get_absolute_url()).content.decode()
+    shown = ways_shown(help_panel(client, org))
+
+    assert [re.search(r">([^<]+)<", item).group(1) for item in shown] == [
+        "Volunteer",
+        "2 volunteer opportunities",
+    ]
+    link = anchor(shown[1], org.get_absolute_url() + "#opportunities-heading")
+    assert "class=" not in re.match(r"<a [^>]*>", link).group(0)  # the page's button is first
+    assert 'id="opportunities-heading"' in html
+
+
+@pytest.mark.parametrize("hidden", ["draft", "expired"])
+def test_a_hidden_opportunity_is_no_way_to_volunteer(client, hidden):
+    org = make_org(donate_url=URLS["donate_url"])
+    if hidden == "draft":
+        open_opportunity(org, status=Opportunity.Status.DRAFT)
+    else:
+        open_opportunity(org, expires=timezone.localdate() - timedelta(days=1))
+
+    assert len(ways_shown(help_panel(client, org))) == 1
+
+
+def test_the_list_counts_an_open_opportunity_as_taking_volunteers(client):
+    make_org("Gives", donate_url=URLS["donate_url"])
+    make_org("Hosts", volunteer_url=URLS["volunteer_url"])
+    open_opportunity(make_org("Tutors"))
+
+    response = client.get("/organizations/", {"help": "volunteer"})
+
+    assert [org.name for org in response.context["page_obj"]] == ["Hosts", "Tutors"]
+
+
+def test_the_comparison_lists_an_open_opportunity_among_the_ways(client):
+    first = make_org("First", slug="first", donate_url=URLS["donate_url"])
+    open_opportunity(first)
+    make_org("Second", slug="second")
+
+    html = client.get("/compare/", {"orgs": "first,second"}).content.decode()
+
+    assert ">1 volunteer opportunity</a>" in html

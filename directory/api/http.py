@@ -1,5 +1,5 @@
-"""What every API endpoint shares: GET only, CORS for any origin, the "api" rate limit,
-and errors as JSON `{"error": ...}`."""
+"""What every API endpoint shares: GET only, CORS for any origin, the "api" rate limit
+(and the "search" one for a request with `search=`), and errors as JSON `{"error": ...}`."""
 
 import functools
 
@@ -29,11 +29,17 @@ def _allow_any_origin(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _searches(request) -> bool:
+    return bool(request.GET.get("search", "").strip())
+
+
 def api_view(view):
     """Wrap an API view: answer preflights, refuse other methods, turn BadParameter into
-    400, count the request against the "api" rate limit, and allow any origin."""
+    400, count the request against the "api" rate limit (and a search against the budget
+    the site's searches share, so the API is no way around it), and allow any origin."""
 
     @ratelimit("api", method=("GET", "HEAD"))
+    @ratelimit("search", method=("GET", "HEAD"), when=_searches)
     def limited(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)

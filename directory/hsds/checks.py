@@ -176,7 +176,9 @@ class Planner:
             term = item.get("taxonomy_term") if isinstance(item.get("taxonomy_term"), dict) else {}
             term_id = as_uuid(item.get("taxonomy_term_id") or term.get("id"))
             if term_id in help_field_by_term():
-                links[help_field_by_term()[term_id]] = (str(item.get("value") or ""), at)
+                reader = Reader(item)
+                links[help_field_by_term()[term_id]] = (reader.text("value"), at)
+                self.report_all(at, reader.problems)
                 continue
             obj = self.terms.resolve(term_id, term, self.origins.get(term, at))
             chosen = issues if isinstance(obj, Issue) else focus_areas

@@ -5,6 +5,11 @@ turns tables back into nested organizations, so the importer reads a package exa
 reads JSON. A package is a folder or a .zip of the CSV files; the specification's example
 `tabular.json` (file names mapping to rows) is read the same way. Rows are numbered as a
 spreadsheet shows them: the header is row 1.
+
+The CSV files are opened in spreadsheets, so a cell that one would run as a formula (it
+starts with =, +, -, @, a tab or a carriage return) is written behind an apostrophe, as the
+admin's spreadsheet export does, and read back without it: a round trip stays exact.
+Reading stops at the import limits (`limits`), as a zip can expand without bound.
 """
 
 import csv
@@ -16,6 +21,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from directory.admin.spreadsheets import neutralise, restore
+from directory.hsds import limits
 from directory.hsds.taxonomies import TAXONOMIES
 
 
@@ -166,11 +173,10 @@ def write(organizations: Iterable[dict], folder: Path) -> int:
                 if path == "taxonomy_terms.csv":
                     terms[row["id"]] = row
                 else:
-                    writers[path].writerow(row)
-        writers["taxonomy_terms.csv"].writerows(terms[key] for key in sorted(terms))
-        writers["taxonomies.csv"].writerows(
-            sorted((t.to_hsds() for t in TAXONOMIES), key=lambda row: row["id"])
-        )
+                    writers[path].writerow(_neutralised(row))
+        writers["taxonomy_terms.csv"].writerows(_neutralised(terms[key]) for key in sorted(terms))
+        taxonomies = sorted((t.to_hsds() for t in TAXONOMIES), key=lambda row: row["id"])
+        writers["taxonomies.csv"].writerows(_neutralised(row) for row in taxonomies)
     finally:
         for file in files.values():
             file.close()
@@ -179,35 +185,58 @@ def write(organizations: Iterable[dict], folder: Path) -> int:
     return count
 
 
+def _neutralised(row: dict) -> dict:
+    """`row` with each cell a spreadsheet would run as a formula (=, +, -, @...) behind an
+    apostrophe, as the admin's spreadsheet export does; `read` takes it off again."""
+    return {key: neutralise(value) for key, value in row.items()}
+
+
 def read(path: Path) -> dict[str, list[dict]]:
-    """The tables of a package in a folder or a .zip, by file name."""
+    """The tables of a package in a folder or a .zip, by file name; raises PackageError,
+    or limits.TooLarge for a package past the import limits."""
+    budget = limits.Budget()
     try:
         if path.is_dir():
-            files = [p for p in path.iterdir() if p.name in READ]
-            return _read_files({p.name: (lambda p=p: p.open("rb")) for p in files})
+            files = sorted(p for p in path.iterdir() if p.name in READ)
+            budget.declared((p.name, p.stat().st_size, None) for p in files)
+            opens = {p.name: (lambda p=p: budget.stream(p.name, p.open("rb"))) for p in files}
+            return _read_files(opens, budget)
         with zipfile.ZipFile(path) as archive:
-            opens = {
-                Path(info.filename).name: (lambda info=info: archive.open(info))
+            infos = {
+                Path(info.filename).name: info
                 for info in archive.infolist()
                 if Path(info.filename).name in READ and "__MACOSX" not in info.filename
             }
-            return _read_files(opens)
+            budget.declared((name, i.file_size, i.compress_size) for name, i in infos.items())
+            opens = {
+                name: (lambda n=name, i=info: budget.stream(n, archive.open(i), i.compress_size))
+                for name, info in infos.items()
+            }
+            return _read_files(opens, budget)
     except (zipfile.BadZipFile, zlib.error, EOFError) as error:
         message = f"{path.name}: not a readable zip file, truncated or corrupt ({error})."
         raise PackageError(message) from None
 
 
-def _read_files(opens: dict[str, Callable]) -> dict[str, list[dict]]:
+def _read_files(opens: dict[str, Callable], budget: limits.Budget) -> dict[str, list[dict]]:
     if "organizations.csv" not in opens:
         raise PackageError("The package has no organizations.csv.")
     tables = {}
     for name, open_ in sorted(opens.items()):
         try:
             with open_() as raw, io.TextIOWrapper(raw, "utf-8-sig", newline="") as text:
-                tables[name] = list(csv.DictReader(text))
+                tables[name] = [_restored(row) for row in budget.counted(csv.DictReader(text))]
         except (UnicodeDecodeError, csv.Error) as error:
             raise PackageError(f"{name}: cannot be read as UTF-8 CSV ({error}).") from None
     return tables
+
+
+def _restored(row: dict) -> dict:
+    """Undo `neutralise`: take off the apostrophe the export put before formula-like cells."""
+    for key, value in row.items():
+        if isinstance(value, str) and value.startswith("'"):
+            row[key] = restore(value)
+    return row
 
 
 class Origins:

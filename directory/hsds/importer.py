@@ -8,7 +8,10 @@ specification's `tabular.json`. A file is read and checked in full before anythi
 written: every problem is collected with its file, row or JSON path, HSDS field and
 message (a JSON path such as `export.json $.contents[3].services[0]`), and a file with
 any problem writes nothing. Objects are matched on their HSDS id, so importing a file
-again updates what the first import created.
+again updates what the first import created. Text the database refuses (NUL) or that
+would break where it is shown (other control characters, line breaks in names) is a
+problem too, and a CSV package past the HSDS_IMPORT_MAX_* settings (`limits`) is refused
+before it fills the memory.
 
 A nested list that is present is complete: an organization's `services` replace its
 programs, its `attributes` its issues, focus areas and links, its `locations` its
@@ -25,7 +28,7 @@ from pathlib import Path
 
 from django.db import IntegrityError, transaction
 
-from directory.hsds import bulk, csv_package
+from directory.hsds import bulk, csv_package, limits
 from directory.hsds.checks import Planner
 from directory.hsds.plan import Problem, Result
 from directory.models import Organization
@@ -128,16 +131,19 @@ def read(path: Path) -> Source:
         if path.is_dir() or _looks_like_zip(path):
             return _from_tables(name, csv_package.read(path), prefix="", start=2)
         data = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except csv_package.PackageError as error:
+        if _is_tabular(data):
+            _check_tables(name, data)
+            return _from_tables(name, data, prefix=f"{name}: ", start=1)
+    except (csv_package.PackageError, limits.TooLarge) as error:
         raise ImportFailed([Problem(name, "", str(error))]) from None
     except UnicodeDecodeError as error:
         raise ImportFailed([Problem(name, "", f"Not UTF-8 text ({error}).")]) from None
     except json.JSONDecodeError as error:
         raise ImportFailed([Problem(name, "", f"Invalid JSON: {error}.")]) from None
-    if isinstance(data, dict) and data and all(str(key).endswith(".csv") for key in data):
-        if not all(isinstance(rows, list) for rows in data.values()):
-            raise ImportFailed([Problem(name, "", "Each table must be a list of rows.")])
-        return _from_tables(name, data, prefix=f"{name}: ", start=1)
+    except RecursionError:
+        # The decoder recurses once per level: 100,000 nested lists exhaust the stack.
+        message = "Invalid JSON: nested too deeply to read."
+        raise ImportFailed([Problem(name, "", message)]) from None
     if isinstance(data, dict) and "contents" in data:
         items, label = data["contents"], f"{name} $.contents"
     elif isinstance(data, list):
@@ -147,6 +153,25 @@ def read(path: Path) -> Source:
     if not isinstance(items, list):
         raise ImportFailed([Problem(name, "contents", "Expected a list.")])
     return _from_documents(items, name, label)
+
+
+def _is_tabular(data) -> bool:
+    """The specification's `tabular.json`: file names mapping to rows."""
+    return isinstance(data, dict) and bool(data) and all(str(k).endswith(".csv") for k in data)
+
+
+def _check_tables(name: str, data: dict) -> None:
+    if not all(isinstance(rows, list) for rows in data.values()):
+        raise ImportFailed([Problem(name, "", "Each table must be a list of rows.")])
+    problems = [
+        Problem(f"{name}: {table} row {number}", "", "Expected an object.")
+        for table, rows in data.items()
+        for number, row in enumerate(rows, start=1)
+        if not isinstance(row, dict)
+    ]
+    if problems:
+        raise ImportFailed(problems)
+    limits.Budget().add_rows(sum(len(rows) for rows in data.values()))
 
 
 def _looks_like_zip(path: Path) -> bool:

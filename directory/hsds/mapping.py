@@ -225,6 +225,27 @@ def service(program, org_id: str) -> dict:
 # rather than stopping at the first, so one run reports all of them.
 
 
+# PostgreSQL refuses NUL in text, and UTF-8 has no lone surrogates (JSON can spell them).
+# Other control characters are no part of any text; a line break in a name would break
+# the email headers and one-line places that show it (str.splitlines breaks at these too).
+CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+LINE_BREAK = re.compile(r"[\t\n\r\u2028\u2029]")
+SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def text_problem(value: str, *, multiline: bool) -> str | None:
+    """Why `value` cannot be stored, or None."""
+    if "\x00" in value:
+        return "This text contains a NUL character."
+    if found := CONTROL.search(value):
+        return f"This text contains a control character (U+{ord(found[0]):04X})."
+    if not multiline and LINE_BREAK.search(value):
+        return "This text must be one line, without line breaks or tabs."
+    if SURROGATE.search(value):
+        return "This text is not valid Unicode (it holds a lone surrogate)."
+    return None
+
+
 class Reader:
     """Reads one HSDS object's fields; `problems` holds (HSDS field, message) pairs."""
 
@@ -232,12 +253,15 @@ class Reader:
         self.doc = doc
         self.problems: list[tuple[str, str]] = []
 
-    def text(self, key: str, *, required: bool = False) -> str:
+    def text(self, key: str, *, required: bool = False, multiline: bool = False) -> str:
+        """The text at `key`, on one line unless `multiline` (descriptions)."""
         value = self.doc.get(key)
         if isinstance(value, bool | dict | list):
             self.problems.append((key, "Expected text."))
             return ""
         value = "" if value is None else str(value)
+        if problem := text_problem(value, multiline=multiline):
+            self.problems.append((key, problem))
         if required and not value.strip():
             self.problems.append((key, "This field is required."))
         return value
@@ -288,7 +312,7 @@ def _org_type(legal_status: str) -> str:
 
 
 def organization_fields(reader: Reader) -> dict:
-    text = reader.text("description", required=True)
+    text = reader.text("description", required=True, multiline=True)
     summary, description = split_text(text, summary_required=True)
     return {
         "hsds_id": reader.id(),
@@ -305,7 +329,9 @@ def organization_fields(reader: Reader) -> dict:
 
 def service_fields(reader: Reader, *, hsds_program: bool = False) -> dict:
     """A Program from an HSDS service, or from an HSDS program (always active, no link)."""
-    summary, description = split_text(reader.text("description"), summary_required=False)
+    summary, description = split_text(
+        reader.text("description", multiline=True), summary_required=False
+    )
     values = {"hsds_id": reader.id(), "name": reader.text("name", required=True)}
     values |= {"summary": summary, "description": description, "active": True}
     if hsds_program:
@@ -331,7 +357,7 @@ def term_fields(reader: Reader, taxonomy: Taxonomy) -> dict:
     name = reader.text("name", required=True)
     values = {"hsds_id": reader.id(), "name": name}
     values["slug"] = slugify(reader.text("code") or name)[:100]
-    description = reader.text("description")
+    description = reader.text("description", multiline=True)
     if taxonomy is ISSUES:
         return values | {"summary": split_text(description, summary_required=True)[0] or name}
     return values | {"description": description}

@@ -39,6 +39,12 @@ LINKS = {  # many-to-many relation -> the plan attribute listing its targets
 }
 
 
+# Problems quote the file's values and go to a terminal: control characters in them are
+# shown escaped, never sent (an escape sequence could rewrite what the screen shows).
+ESCAPED = {code: f"\\x{code:02x}" for code in [*range(0x20), *range(0x7F, 0xA0)]}
+ESCAPED |= {ord("\t"): "\\t", ord("\n"): "\\n", ord("\r"): "\\r"}
+
+
 @dataclass(frozen=True)
 class Problem:
     """Something wrong in a file: where (file and row, or JSON path), which HSDS field."""
@@ -49,7 +55,7 @@ class Problem:
 
     def __str__(self) -> str:
         place = f"{self.where}, {self.field}" if self.field else self.where
-        return f"{place}: {self.message}"
+        return f"{place}: {self.message}".translate(ESCAPED)
 
 
 @dataclass

@@ -119,7 +119,7 @@ def _organization_documents(org_ids: list[int]) -> list[SearchDocument]:
     programs: dict[int, list[tuple]] = defaultdict(list)
     for row in Program.objects.filter(organization_id__in=ids).values_list(
         "pk", "organization_id", "name", "name_ko", "summary", "summary_ko", "description",
-        named=True,
+        "active", named=True,
     ):  # fmt: skip
         programs[row.organization_id].append(row)
     program_ids = [row.pk for rows in programs.values() for row in rows]
@@ -147,11 +147,13 @@ def _organization_documents(org_ids: list[int]) -> list[SearchDocument]:
             _join(_names(program_names), _names(issues), _names(focus)),
             _join(description, *(_join(p.summary, p.summary_ko, p.description) for p in own)),
         )
-        # The same rule as the filters: named directly or through any program.
+        # The same rules as the filters (directory.coverage): issues and focus areas named
+        # directly or through a current program, countries through any program.
+        current = [p for p in own if p.active]
         document.facets = facet_tokens(
             org_type,
-            org_issue_ids[org_id].union(*(prog_issue_ids[p.pk] for p in own)),
-            org_focus_ids[org_id].union(*(prog_focus_ids[p.pk] for p in own)),
+            org_issue_ids[org_id].union(*(prog_issue_ids[p.pk] for p in current)),
+            org_focus_ids[org_id].union(*(prog_focus_ids[p.pk] for p in current)),
             org_countries[org_id].union(
                 {headquarters} if headquarters else set(),
                 *(prog_countries[p.pk] for p in own),

@@ -8,7 +8,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, override
 
-from directory import cards, markdown, search, structured_data
+from directory import cards, coverage, markdown, search, structured_data
 from directory.ways_to_help import ways_to_help
 
 register = template.Library()
@@ -32,12 +32,15 @@ def language_versions(context) -> list[dict]:
     request = context.get("request")
     if request is None:
         return []
-    path = request.get_full_path()
+    # Browsers read "//host/..." (and "/\host/...") as another site's address, which
+    # translate_url would keep: one leading slash, so every link stays on this site.
+    path = "/" + request.get_full_path().lstrip("/\\")
     current = get_language()
     versions = []
     for code, name in settings.LANGUAGES:
         url = translate_url(path, code)
-        if url == path and code != current:
+        same_site = url.startswith("/") and not url.startswith(("//", "/\\"))
+        if (url == path and code != current) or not same_site:
             with override(code):
                 url = reverse("directory:home")
         versions.append(
@@ -99,3 +102,9 @@ def organization_jsonld(context, org):
 def ways_to_help_filter(organization) -> list[dict]:
     """The ways to help an organization, in the order the organization page shows them."""
     return ways_to_help(organization)
+
+
+@register.filter
+def issues_addressed(organization) -> list[tuple]:
+    """Each issue it addresses, directly or through a current program (not an ended one)."""
+    return coverage.issues_addressed(organization)

@@ -3,10 +3,11 @@
 from django.db.models import Exists, F, OuterRef, Prefetch
 from django.shortcuts import get_object_or_404, render
 
-from directory import facets, results
+from directory import cards, coverage, facets, results
 from directory.cache import cached
 from directory.models import FocusArea, Issue, KeyFact, Opportunity, Organization, Program
 from directory.pagecache import cache_page_for_visitors
+from directory.views.errors import answers_bad_requests
 
 RECENTLY_VERIFIED = 6
 PROGRAMS_SHOWN = 50
@@ -32,7 +33,7 @@ def _first_programs(**link):
         Program.objects.filter(organization__in=list(owners))
         .filter(Exists(programs.filter(pk=OuterRef("pk"))))
         .select_related("organization")
-        .order_by("organization__name", "name")[:PROGRAMS_SHOWN]
+        .order_by("organization__name", "-active", "name")[:PROGRAMS_SHOWN]
     )
 
 
@@ -56,9 +57,9 @@ def home(request):
     ctx = {
         "issues": _with_counts(Issue.objects.all(), _issue_counts(request)),
         "focus_areas": _with_counts(FocusArea.objects.all(), _focus_area_counts(request)),
-        "recently_verified": published.filter(last_verified__isnull=False)
-        .for_cards()
-        .order_by("-last_verified", "name")[:RECENTLY_VERIFIED],
+        "recently_verified": cards.for_cards(
+            published.filter(last_verified__isnull=False)
+        ).order_by("-last_verified", "name")[:RECENTLY_VERIFIED],
     }
     return render(request, "directory/home.html", ctx)
 
@@ -69,6 +70,7 @@ def issue_list(request):
     return render(request, "directory/issue_list.html", ctx)
 
 
+@answers_bad_requests
 @cache_page_for_visitors
 def issue_detail(request, slug):
     issue = get_object_or_404(
@@ -78,15 +80,16 @@ def issue_detail(request, slug):
         slug=slug,
     )
     published = Organization.objects.published()
-    organizations = published.addressing(issue).for_cards().order_by("name", "pk")
+    addressing = coverage.addressing(published, issue)
+    organizations = cards.for_cards(addressing).order_by("name", "pk")
     ctx = {
         "issue": issue,
         "page_obj": results.paginate(
             request, organizations, count=_issue_counts(request).get(issue.pk, 0)
         ),
-        "give_to": published.addressing(issue)
-        .exclude(donate_url="")
-        .order_by(F("last_verified").desc(nulls_last=True), "name")[:GIVE_TO_SHOWN],
+        "give_to": addressing.exclude(donate_url="").order_by(
+            F("last_verified").desc(nulls_last=True), "name"
+        )[:GIVE_TO_SHOWN],
         "opportunities": Opportunity.objects.visible()
         .filter(issues=issue)
         .select_related("organization", "country")
@@ -102,11 +105,14 @@ def focus_area_list(request):
     return render(request, "directory/focus_area_list.html", ctx)
 
 
+@answers_bad_requests
 @cache_page_for_visitors
 def focus_area_detail(request, slug):
     focus_area = get_object_or_404(FocusArea, slug=slug)
     published = Organization.objects.published()
-    organizations = published.with_focus(focus_area).for_cards().order_by("name", "pk")
+    organizations = cards.for_cards(coverage.with_focus(published, focus_area)).order_by(
+        "name", "pk"
+    )
     ctx = {
         "focus_area": focus_area,
         "page_obj": results.paginate(

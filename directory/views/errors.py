@@ -1,9 +1,13 @@
 """Error pages in the site's design."""
 
+import functools
+
 from django.core.exceptions import BadRequest, DisallowedHost
 from django.http import HttpResponseBadRequest, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+
+from directory.results import PageNumberError
 
 
 def bad_request(request, exception=None):
@@ -13,7 +17,26 @@ def bad_request(request, exception=None):
         return HttpResponseBadRequest(_PLAIN_400, content_type="text/html; charset=utf-8")
     # Only our own BadRequest messages are meant for visitors.
     message = str(exception) if isinstance(exception, BadRequest) else ""
-    return render(request, "errors/400.html", {"message": message}, status=400)
+    ctx = {"message": message}
+    if isinstance(exception, PageNumberError):  # the same list, from its first page
+        params = request.GET.copy()
+        params.pop("page", None)
+        ctx["first_page_url"] = request.path + (f"?{params.urlencode()}" if params else "")
+    return render(request, "errors/400.html", ctx, status=400)
+
+
+def answers_bad_requests(view):
+    """Answer a BadRequest that `view` raises (a malformed page number) with the 400 page
+    saying what is wrong, in debug as well: Django shows its traceback page there."""
+
+    @functools.wraps(view)
+    def answering_view(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except BadRequest as error:
+            return bad_request(request, error)
+
+    return answering_view
 
 
 def not_found(request, exception=None):

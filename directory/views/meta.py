@@ -7,14 +7,15 @@ from django.utils.translation import override
 
 
 def robots_txt(request):
-    admin_path = "/" + getattr(settings, "ADMIN_URL", "admin/").lstrip("/")
+    # ADMIN_URL is not listed: robots.txt is public, and the docs ask operators to keep that
+    # path to themselves. Admin pages tell crawlers "noindex" on their own (Django's admin
+    # templates carry <meta name="robots" content="NONE,NOARCHIVE">) and need a login.
     searches = []
     for code, _name in settings.LANGUAGES:  # search results in every language
         with override(code):
             searches.append(f"Disallow: {reverse('directory:search')}")
     lines = [
         "User-agent: *",
-        f"Disallow: {admin_path}",
         *searches,
         f"Sitemap: {request.build_absolute_uri(reverse('directory:sitemap-index'))}",
     ]

@@ -13,6 +13,10 @@ from directory.ratelimit import ratelimit
 
 PER_KIND = 10
 SUGGESTIONS = 8
+# Suggestions share the "search" budget with searches, so no mix of the two runs more
+# search work than the budget allows; a visitor's typing asks for several per search, each
+# for a few ranked names, so one costs a fifth of a search.
+SUGGESTION_COST = 0.2
 # Issues are few and broad: a couple among the suggestions, the rest organizations.
 SUGGESTED_ISSUES = 2
 Kind = SearchDocument.Kind
@@ -37,7 +41,7 @@ def search(request):
     if not text:
         return render(request, "directory/search.html", ctx)
     kinds = [
-        (Kind.ORGANIZATION, Organization.objects.published().for_cards()),
+        (Kind.ORGANIZATION, Organization.objects.published().for_card_text()),
         (Kind.PROGRAM, Program.objects.filter(organization__status=Organization.Status.PUBLISHED)
          .select_related("organization")),
         (Kind.ISSUE, Issue.objects.all()),
@@ -66,7 +70,7 @@ def search(request):
     return render(request, "directory/search.html", ctx)
 
 
-@ratelimit("suggest", "300/m")
+@ratelimit("search", "60/m", cost=SUGGESTION_COST)
 @cache_page_for_visitors
 def suggest(request):
     """`/search/suggest/?q=`: up to 8 organizations and issues to jump to, as JSON."""

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from directory import results
 from directory.filters import OpportunityFilter
 from directory.models import Opportunity
+from directory.views.errors import answers_bad_requests
 
 
 def _visible():
@@ -16,6 +17,7 @@ def _visible():
     )
 
 
+@answers_bad_requests
 def opportunity_list(request):
     filterset = OpportunityFilter(request.GET, queryset=_visible())
     ctx = {"filter": filterset}

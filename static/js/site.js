@@ -3,7 +3,9 @@
  *   keyboard waits for Enter, so arrowing through a list does not reload the page.
  *   After the reload, focus returns to the control used and the result count is announced.
  * - Search boxes (form[data-suggest]) offer organizations and issues as you type: an ARIA
- *   combobox over a listbox, fed by the JSON endpoint named in data-suggest. */
+ *   combobox over a listbox, fed by the JSON endpoint named in data-suggest.
+ * - Filters in a fold (details[data-fold]) are closed on small screens, so that the results
+ *   come first; they stay open when they hold an error or the visitor just used one. */
 (function () {
   "use strict";
 
@@ -67,6 +69,8 @@
     var heading = status.querySelector("h2");
     if (!heading) return;
     if (control) {
+      var fold = control.closest("details");
+      if (fold) fold.open = true;
       // Back on the control just used, ready for the next choice; a live region speaks
       // only when it changes, so the count is taken out and put back.
       control.focus();
@@ -78,6 +82,21 @@
       heading.setAttribute("tabindex", "-1");
       heading.focus();
     }
+  }
+
+  /* Filters folded away on small screens ------------------------------------------------ */
+
+  var SMALL = "(max-width: 55.99rem)";  // below the width at which filters sit beside results
+
+  function foldFilters(details) {
+    if (!window.matchMedia) return;
+    var small = window.matchMedia(SMALL);
+    if (small.matches && !details.querySelector(".field--error, [role=alert]")) {
+      details.open = false;
+    }
+    // Wider again (a phone turned sideways): the summary is hidden there, so open the fold.
+    var follow = function (event) { if (!event.matches) details.open = true; };
+    if (small.addEventListener) small.addEventListener("change", follow);
   }
 
   /* Search suggestions ------------------------------------------------------------------- */
@@ -202,6 +221,7 @@
     input.addEventListener("blur", function () { setTimeout(close, 150); });
   }
 
+  document.querySelectorAll("details[data-fold]").forEach(foldFilters);
   document.querySelectorAll("form[data-autosubmit]").forEach(enhanceFilters);
   document.querySelectorAll("form[data-suggest]").forEach(enhanceSearch);
   afterFiltering();

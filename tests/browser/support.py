@@ -107,14 +107,15 @@ def tab_to(page, selector: str, *, backwards: bool = False, limit: int = 250) ->
     raise AssertionError(f"{limit} presses of {key} never reached {selector}")
 
 
-def axe_violations(page) -> list[str]:
-    """axe-core's WCAG A/AA violations on the page as loaded, one line each."""
+def axe_violations(page, rules: list[str] | None = None) -> list[str]:
+    """axe-core's WCAG A/AA violations on the page as loaded (or those of the given
+    `rules`, e.g. best-practice ones), one line each."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(AXE.read_text())  # evaluated by the driver, so the page's CSP allows it
+    run_only = {"type": "rule", "values": rules} if rules else {"type": "tag", "values": WCAG_TAGS}
     result = page.evaluate(
-        """tags => axe.run(document, {runOnly: {type: "tag", values: tags},
-                                       resultTypes: ["violations"]})""",
-        WCAG_TAGS,
+        """runOnly => axe.run(document, {runOnly: runOnly, resultTypes: ["violations"]})""",
+        run_only,
     )
     return [
         f"{v['id']} ({v['impact']}): {v['help']} at "

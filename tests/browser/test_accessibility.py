@@ -45,6 +45,38 @@ def test_every_page_type_has_no_axe_violation(site, page, language, scheme, sett
     assert not failures, "\n".join(failures)
 
 
+# axe-core's best-practice rules on landmarks: each page has one of each top-level landmark,
+# and two of a kind (two <nav>, two search forms) have names that tell them apart.
+LANDMARK_RULES = [
+    "landmark-unique",
+    "landmark-one-main",
+    "landmark-no-duplicate-banner",
+    "landmark-no-duplicate-contentinfo",
+    "landmark-no-duplicate-main",
+    "landmark-banner-is-top-level",
+    "landmark-contentinfo-is-top-level",
+    "landmark-main-is-top-level",
+    "landmark-complementary-is-top-level",
+    "region",
+]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_every_page_type_has_unique_named_landmarks(site, page, language, scheme):
+    if language == "ko" and not korean_urls():
+        pytest.skip("the Korean interface (/ko/ URLs) is not there yet")
+    page.emulate_media(color_scheme=scheme)
+    failures = []
+    for name, path in page_paths(language, site.opportunity).items():
+        page.goto(site.url(path))
+        failures += [f"{name}: {line}" for line in axe_violations(page, rules=LANDMARK_RULES)]
+        searches = page.locator("[role=search], search")
+        if name in ("home", "search"):  # one search box on a page that is a search box
+            assert searches.count() == 1, f"{name}: {searches.count()} search landmarks"
+    assert not failures, "\n".join(failures)
+
+
 @needs_vnu
 def test_every_page_type_is_valid_html(site, tmp_path):
     languages = ["en", "ko"] if korean_urls() else ["en"]

@@ -8,6 +8,7 @@ from tests.browser.support import axe_violations, focused, needs_browser, tab_to
 pytestmark = [pytest.mark.browser, needs_browser]
 
 LINK = "/organizations/liberty-in-north-korea/"
+GIVER = "pscore"
 # The result count is taken out of its live region after filtering, then put back to be read.
 SPOKEN = "() => document.querySelector('[data-results-status] h2').textContent.trim() !== ''"
 
@@ -51,15 +52,16 @@ def test_a_donor_searches_filters_opens_an_organization_and_reaches_its_donation
     page.wait_for_function(SPOKEN)
     assert "matching “north korea”" in status.inner_text()
 
-    tab_to(page, f".card__title a[href='{LINK}']")
+    giver = Organization.objects.get(slug=GIVER)  # one of the seed's with a donation page
+    tab_to(page, f".card__title a[href='{giver.get_absolute_url()}']")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.locator("h1").inner_text().startswith("Liberty in North Korea")
+    assert page.locator("h1").inner_text().startswith(giver.name)
 
     donate = tab_to(page, ".ways a.button")
     assert donate["text"].startswith("Donate")
-    assert donate["href"] == Organization.objects.get(slug="liberty-in-north-korea").donate_url
-    assert page.locator(".trust").get_by_text("Last verified on").is_visible()
+    assert donate["href"] == giver.donate_url
+    assert page.locator(".trust").is_visible()
 
 
 def test_search_suggestions_work_as_a_combobox(site, page):
@@ -167,4 +169,89 @@ def test_choosing_a_filter_with_the_pointer_applies_it_at_once(site, page):
     assert "mode=remote" in page.url
     assert focused(page)["id"] == "id_mode"
     page.wait_for_function(SPOKEN)
-    assert page.locator("[data-results-status] h2").inner_text() == "1 opportunity"
+    assert page.locator("[data-results-status] h2").inner_text() == "1 opportunity done remotely"
+
+
+def test_a_keyboard_user_reaches_the_donation_link_first_in_the_content(site, page):
+    giver = Organization.objects.get(slug=GIVER)
+    page.goto(site.url(giver.get_absolute_url()))
+
+    page.keyboard.press("Tab")
+    assert focused(page)["text"] == "Skip to content"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+
+    donate = focused(page)
+    assert donate["text"].startswith("Donate")
+    assert donate["href"] == giver.donate_url
+
+
+def test_an_open_opportunity_is_the_way_to_volunteer_when_there_is_no_volunteer_page(site, page):
+    page.goto(site.url(LINK))  # no donation or volunteer page; an opportunity open here
+    assert page.locator("#help-heading").is_visible()
+
+    way = tab_to(page, ".ways a")
+    assert way["text"] == "1 volunteer opportunity"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url == site.url(site.opportunity.get_absolute_url())
+
+
+def test_the_donation_link_is_a_few_tab_presses_from_the_top(site, page):
+    page.goto(site.url(Organization.objects.get(slug=GIVER).get_absolute_url()))
+    presses = 0
+    while not page.evaluate("() => document.activeElement.matches('.ways a.button')"):
+        page.keyboard.press("Tab")
+        presses += 1
+        assert presses <= 12, focused(page)  # skip link, brand, 4 menu links, search, language
+
+
+def test_the_home_search_and_the_header_search_lead_to_the_same_results(site, page):
+    page.goto(site.url("/"))
+    assert page.locator("#site-search-q").count() == 0  # one search box on the home page
+    tab_to(page, "#home-q")
+    page.keyboard.type("refugee")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    from_home = page.url
+
+    page.goto(site.url("/issues/"))
+    tab_to(page, "#site-search-q")
+    page.keyboard.type("refugee")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    assert page.url == from_home == site.url("/organizations/?q=refugee")
+
+
+def test_on_a_phone_the_filters_fold_away_and_open_on_demand(site, browser):
+    context = browser.new_context(viewport={"width": 375, "height": 812})
+    page = context.new_page()
+    page.goto(site.url("/organizations/"))
+
+    fold = page.locator("details.filters-fold")
+    assert fold.get_attribute("open") is None
+    assert not page.locator("#id_issue").is_visible()
+    tab_to(page, "details.filters-fold > summary")
+    page.keyboard.press("Enter")
+    assert page.locator("#id_issue").is_visible()
+
+    # After choosing a filter the page comes back with the fold open on that filter.
+    tab_to(page, "#id_type")
+    choose_option(page, "research")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert focused(page)["id"] == "id_type"
+    assert fold.get_attribute("open") is not None
+    context.close()
+
+
+def test_a_country_with_no_listing_says_so_and_offers_a_way_back(site, page):
+    page.goto(site.url("/organizations/?country=FR"))
+
+    assert page.locator("#results-heading").inner_text() == "0 organizations in France"
+    assert page.locator("#id_country").input_value() == "FR"
+    with page.expect_navigation():
+        page.get_by_role("link", name="Without “France”").click()
+    assert page.url == site.url("/organizations/?")
+    assert page.locator(".card").count() == Organization.objects.published().count()

@@ -73,3 +73,42 @@ def test_screenshots_of_the_main_pages(site, browser, device):
         page.screenshot(path=str(target), full_page=True, clip=clip)
         assert target.stat().st_size < 300 * 1024, f"{target.name} is over 300 KB"
     context.close()
+
+
+def test_on_a_phone_the_way_to_give_is_near_the_top_of_an_organization_page(site, browser):
+    context = browser.new_context(viewport={"width": 375, "height": 812})
+    page = context.new_page()
+    page.goto(site.url("/organizations/pscore/"))  # a seed listing with a donation page
+
+    donate = page.locator(".ways a.button").first.bounding_box()
+    about = page.locator("#about").bounding_box()
+    context.close()
+
+    assert donate["y"] < 812 * 1.5, donate  # within a screen and a half, not thousands down
+    assert donate["y"] < about["y"]
+
+
+def test_on_a_phone_the_results_come_before_the_filters(site, browser):
+    context = browser.new_context(viewport={"width": 375, "height": 812})
+    page = context.new_page()
+    for path in ("/organizations/", "/volunteer/"):
+        page.goto(site.url(path))
+        heading = page.locator("#results-heading").bounding_box()
+        assert heading["y"] < 812, (path, heading)
+        assert not page.locator(".filters button[type=submit]").is_visible(), path
+    context.close()
+
+
+def test_on_a_wide_screen_the_filters_and_the_ways_to_help_sit_beside_the_content(site, page):
+    page.goto(site.url("/organizations/"))
+    assert page.locator("#id_issue").is_visible()
+    assert not page.locator("details.filters-fold > summary").is_visible()
+
+    page.goto(site.url(page_paths("en", site.opportunity)["organization"]))
+    help_box = page.locator("#help-heading").bounding_box()
+    about = page.locator("#about").bounding_box()
+    trust = page.locator("#trust-heading").bounding_box()
+    assert help_box["x"] > about["x"] + about["width"]  # the right-hand column
+    assert abs(help_box["y"] - about["y"]) < 50  # level with the description
+    assert trust["y"] > help_box["y"]  # and the listing's trust panel under it
+    assert abs(trust["x"] - help_box["x"]) < 2

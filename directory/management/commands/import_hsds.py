@@ -25,7 +25,8 @@ class Command(BaseCommand):
         "organizations arrive in review, or published with --publish (those citing no source "
         "stay in review: publishing needs one); updated ones keep their status unless "
         "--publish. A file imports all or nothing: any problem is reported by file, row and "
-        "field, and nothing is written."
+        "field, and nothing is written. A CSV package larger than the HSDS_IMPORT_MAX_* "
+        "settings allow (bytes unzipped, compression ratio, rows) is refused."
     )
 
     def add_arguments(self, parser):
