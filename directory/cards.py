@@ -38,8 +38,7 @@ def card_relations() -> list[Prefetch]:
 
 
 def for_cards(organizations):
-    """Organizations ready to show as cards (instead of `OrganizationQuerySet.for_cards`,
-    which counts ended programs and not opportunities)."""
+    """Organizations ready to show as cards, with the relations a card reads."""
     return organizations.for_card_text().prefetch_related(*card_relations())
 
 

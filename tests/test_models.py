@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from directory import markdown
+from directory.cards import for_cards
 from directory.models import (
     MAX_YEAR,
     MIN_YEAR,
@@ -433,7 +434,7 @@ def test_issues_addressed_reports_the_direct_flag_and_the_programs():
     care = make_program(org, "Refugee Care", issues=[refugees])
     orphan_care = make_program(org, "Orphan Care", issues=[orphans, refugees])
 
-    addressed = Organization.objects.for_cards().get(pk=org.pk).issues_addressed()
+    addressed = for_cards(Organization.objects.all()).get(pk=org.pk).issues_addressed()
 
     by_issue = {
         issue.name: (direct, {p.name for p in programs}) for issue, direct, programs in addressed
@@ -450,7 +451,7 @@ def test_issues_addressed_reads_prefetched_data_without_queries(django_assert_nu
     issue = make_issue()
     org = make_org(issues=[issue])
     make_program(org, issues=[make_issue()])
-    org = Organization.objects.for_cards().get(pk=org.pk)
+    org = for_cards(Organization.objects.all()).get(pk=org.pk)
 
     with django_assert_num_queries(0):
         assert len(org.issues_addressed()) == 2

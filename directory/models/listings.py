@@ -27,17 +27,6 @@ from directory.models.base import (
 from directory.models.taxonomy import Country, FocusArea, Issue, Source
 from directory.validators import HttpUrlField, validate_not_future_year
 
-
-def card_relations() -> list[models.Prefetch]:
-    """The relations an organization card shows (`for_cards`): the issues it addresses,
-    directly and through its programs."""
-    issues = Issue.objects.only("pk", "slug", "name", "name_ko")
-    programs = Program.objects.only("pk", "organization_id").prefetch_related(
-        models.Prefetch("issues", issues)
-    )
-    return [models.Prefetch("issues", issues), models.Prefetch("programs", programs)]
-
-
 NEEDS_SOURCE = (
     "A listing needs at least one source before it can be published: add one under Trust."
 )
@@ -60,13 +49,14 @@ class OrganizationQuerySet(models.QuerySet):
 
     def _linked(self, value_field: str, value, through_org, through_program):
         direct = through_org.objects.filter(organization_id=OuterRef("pk"), **{value_field: value})
+        # An ended program no longer counts (directory/coverage.py says why).
         via_programs = through_program.objects.filter(
-            program__organization_id=OuterRef("pk"), **{value_field: value}
+            program__organization_id=OuterRef("pk"), program__active=True, **{value_field: value}
         )
         return Exists(direct) | Exists(via_programs)
 
     def addressing(self, issue):
-        """Organizations addressing the issue directly or through any of their programs."""
+        """Organizations addressing the issue directly or through a current program."""
         return self.filter(
             self._linked("issue", issue, Organization.issues.through, Program.issues.through)
         )
@@ -87,13 +77,9 @@ class OrganizationQuerySet(models.QuerySet):
         )
         return self.filter(linked | Q(headquarters=country))
 
-    def for_cards(self):
-        """What an organization card shows: its country and the issues it addresses, with
-        no long text a card does not show (descriptions, issue briefs)."""
-        return self.for_card_text().prefetch_related(*card_relations())
-
     def for_card_text(self):
-        """Organizations for cards whose HTML is cached: name, summary and links only."""
+        """Organizations for cards: name, summary and links only (`directory.cards` adds
+        what a card shows beyond them)."""
         return self.select_related("headquarters").defer("description")
 
     def for_detail(self):
@@ -234,14 +220,14 @@ class Organization(Localized, models.Model):
         return self.status == self.Status.PUBLISHED
 
     def issues_addressed(self) -> list[tuple["Issue", bool, list["Program"]]]:
-        """Each issue with whether it is addressed directly and by which programs.
-
-        Reads the prefetched `issues` and `programs__issues`, so it costs no query.
+        """Each issue with whether it is addressed directly and by which current programs
+        (an ended one no longer counts). Reads the prefetched `issues` and
+        `programs__issues`, so it costs no query.
         """
         direct = {issue.pk: issue for issue in self.issues.all()}
         by_program: dict[int, list[Program]] = {}
         issues = dict(direct)
-        for program in self.programs.all():
+        for program in (program for program in self.programs.all() if program.active):
             for issue in program.issues.all():
                 issues.setdefault(issue.pk, issue)
                 by_program.setdefault(issue.pk, []).append(program)

@@ -74,7 +74,8 @@ def test_a_curator_fixes_a_cell_the_preview_names_and_imports(site, admin_tab, t
     page = admin_tab
     sign_in(site, page)
     rows = export_csv(site, page)
-    number, pscore = next((n, row) for n, row in enumerate(rows, 1) if row["slug"] == "pscore")
+    # Numbered as the spreadsheet numbers its rows: the header is row 1.
+    number, pscore = next((n, row) for n, row in enumerate(rows, 2) if row["slug"] == "pscore")
     assert set(pscore["issues"].split("|")) == {"child-labor", "refugees-and-defectors"}
 
     pscore["issues"] = "child-labor|child-labour"
