@@ -37,6 +37,10 @@ from directory.search import index
 SEED_FILE = Path(settings.BASE_DIR) / "fixtures" / "seed.json"
 
 
+# The reason the seed's writes carry in each object's history.
+SEED_REASON = "Loaded from fixtures/seed.json"
+
+
 class SeedError(ValueError):
     pass
 
@@ -64,6 +68,7 @@ class _Loader:
         obj = model.objects.filter(**lookup).first()
         if obj is None:
             obj = model(**lookup, **values)
+            obj._change_reason = SEED_REASON
             obj.full_clean()
             obj.save()
             self.stats.count(self.stats.created, model)
@@ -74,6 +79,7 @@ class _Loader:
         changed = [name for name, value in values.items() if getattr(obj, name) != value]
         for name in changed:
             setattr(obj, name, values[name])
+        obj._change_reason = f"{SEED_REASON} (seed --update)"
         # Validate what the file says even when it matches the row: a rule added since
         # the row was written (a source needs a URL or document number) still applies.
         obj.full_clean()
