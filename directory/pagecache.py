@@ -103,9 +103,12 @@ def cache_page_for_visitors(view):
                 response[name] = value
             response[HEADER] = "hit"
             return response
+        # The version read before rendering: a change committed while the page renders then
+        # files it under the older version, never the old content under the new one.
+        version = current_version(request)
         response = view(request, *args, **kwargs)
         if _storable(request, response):
-            key = page_key(request, current_version(request))  # what the page was made from
+            key = page_key(request, version)
             entry = (response.content, list(response.items()))
             for tier in _tiers():
                 tier.set(key, entry, settings.PAGE_CACHE_SECONDS)
