@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import validate_email
 
 from config.env import env_bool, env_choice, env_int, env_list, env_rate, env_str
+from config.errors import init_sentry, parse_admins
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -158,6 +159,7 @@ LOGGING = {
         "request_id": {"()": "config.logging.RequestIdFilter"},
         # Query strings, IP addresses and email addresses out of every line, whoever wrote it.
         "redact": {"()": "config.logging.RedactFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     "formatters": {
         "json": {"()": "config.logging.JsonFormatter"},
@@ -168,12 +170,23 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "filters": ["request_id", "redact"],
             "formatter": LOG_FORMAT,
-        }
+        },
+        # A mail to ADMINS for each server error, outside debug (config/admin_mail.py).
+        "mail_admins": {
+            "class": "config.admin_mail.PrivateAdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
     },
     "loggers": {
         # runserver's request lines (with their query strings) through the same filter,
         # not Django's own handler for them.
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {
+            "handlers": ["console", "mail_admins"],
+            "level": "INFO",
+            "propagate": False,
+        },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
@@ -365,6 +378,13 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Causeway <noreply@localhost>
 # A public address for the contact page; without one, the page offers the site's forms.
 CONTACT_EMAIL = env_str("CONTACT_EMAIL", "")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Who gets a mail for every server error (500), e.g. "Ops <ops@example.org>, b@example.org".
+# The mail names what failed and where, never the visitor's request (config/errors.py).
+ADMINS = parse_admins(env_str("ADMINS"))
+# Optional Sentry, without personal data (config/errors.py); needs the network to reach it.
+SENTRY_DSN = env_str("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "production")
+init_sentry(SENTRY_DSN, SENTRY_ENVIRONMENT, env_str("SENTRY_RELEASE"))
 # Who hears about suggestions and corrections from the public.
 CURATOR_EMAILS = env_list("CURATOR_EMAILS")
 for _address in CURATOR_EMAILS:
