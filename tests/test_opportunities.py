@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from directory.models import Country, Opportunity, Organization, Skill
 from tests.factories import make_issue, make_org
-from tests.forms import filled_form
+from tests.forms import filled_form, rendered_form
 
 pytestmark = pytest.mark.django_db
 
@@ -697,3 +697,19 @@ def test_publishing_an_opportunity_in_the_admin_shows_it_on_cached_pages_at_once
 
     for url in pages:
         assert "Night shift" in get_html(client, url), url
+
+
+def test_unpublishing_an_opportunity_by_revert_takes_it_off_cached_pages_at_once(editor):
+    org = make_org("Haven")
+    opportunity = make_opportunity(org, "Tutor", status=Opportunity.Status.DRAFT)
+    draft = opportunity.history.first()
+    assert _edit(editor, opportunity, status="published").status_code == 302
+    visitor = Client()
+    assert "Tutor" in visitor.get(org.get_absolute_url()).content.decode()  # now cached
+
+    url = f"/admin/directory/opportunity/{opportunity.pk}/history/{draft.history_id}/"
+    assert editor.post(url, rendered_form(editor.get(url))).status_code == 302
+
+    assert Opportunity.objects.get(pk=opportunity.pk).status == "draft"
+    assert "Tutor" not in visitor.get(org.get_absolute_url()).content.decode()
+    assert "Tutor" not in visitor.get("/volunteer/").content.decode()

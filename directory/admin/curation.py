@@ -6,6 +6,7 @@ conflict check as an edit, lands in the history itself (so it can be undone by r
 to the version before it) and refreshes what the public sees.
 """
 
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -75,6 +76,13 @@ class CurationAdmin(SimpleHistoryAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         self.published_change(form.instance)
+
+    def history_view(self, request, object_id, extra_context=None):
+        try:  # simple-history looks the id up as given: "abc" would be a server error
+            self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            raise Http404("No such object.") from None
+        return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         lookup = {self.model._meta.pk.attname: object_id, "history_id": version_id}
