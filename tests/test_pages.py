@@ -346,7 +346,7 @@ def test_organization_page_without_ways_to_help_says_where_to_ask(client):
 
     html = get_html(client, org.get_absolute_url())
 
-    assert "lists no donation, volunteer or campaign page" in html
+    assert "not found a donation, volunteer or campaign page" in html
     assert "No registration number recorded." in html
     assert "No sources recorded." in html
 

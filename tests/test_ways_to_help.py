@@ -22,8 +22,8 @@ URLS = {
     "fundraising_url": "https://example.org/fundraise",
 }
 FALLBACK = (
-    "This organization lists no donation, volunteer or campaign page. "
-    "Its website is the best place to ask how to help."
+    "We have not found a donation, volunteer or campaign page on this organization's "
+    "own site, so we link none. Its website is the best place to ask how to help."
 )
 EXTERNAL_MARKER = '<span class="visually-hidden"> (opens another site)</span>'
 
@@ -206,7 +206,7 @@ def test_an_open_opportunity_is_a_way_to_volunteer_without_a_volunteer_page(clie
     panel = help_panel(client, org)
     shown = ways_shown(panel)
 
-    assert "lists no donation, volunteer" not in panel
+    assert "have not found a donation, volunteer" not in panel
     assert len(shown) == 2
     link = anchor(shown[1], opportunity.get_absolute_url())
     assert ">1 volunteer opportunity<" in link

@@ -112,3 +112,51 @@ def test_on_a_wide_screen_the_filters_and_the_ways_to_help_sit_beside_the_conten
     assert abs(help_box["y"] - about["y"]) < 50  # level with the description
     assert trust["y"] > help_box["y"]  # and the listing's trust panel under it
     assert abs(trust["x"] - help_box["x"]) < 2
+
+
+def test_screenshots_of_the_trust_panel_verified_and_not(site, browser):
+    """The trust panel of a seeded listing (not yet verified) and of a demonstration
+    listing made here with one verification, so the checklist of what was checked shows."""
+    from directory.models import Organization, Source, Verification
+    from directory.search import index
+
+    demo = Organization.objects.create(
+        name="Example Relief Fund (demonstration)",
+        slug="example-relief-fund",
+        summary="A made-up listing that shows what a verified listing looks like.",
+        status=Organization.Status.PUBLISHED,
+        website="https://example.org/",
+        donate_url="https://example.org/give",
+    )
+    demo.sources.add(
+        Source.objects.create(
+            slug="example-annual-report",
+            title="Annual report",
+            publisher="Example Relief Fund",
+            year=2025,
+            url="https://example.org/annual-report",
+        )
+    )
+    Verification.objects.create(
+        organization=demo,
+        website_answers=True,
+        donation_page_answers=True,
+        sources_reread=True,
+        note="A demonstration: no real organization was checked for this picture.",
+    )
+    demo.refresh_last_verified()
+    index.refresh_organizations([demo.pk])
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    shots = [
+        ("trust-verified", "example-relief-fund", "What was checked"),
+        ("trust-unverified", "pscore", "Not yet verified"),
+    ]
+    for name, slug, shown in shots:
+        page.goto(site.url(f"/organizations/{slug}/"))
+        trust = page.locator(".trust")
+        assert shown in trust.inner_text()
+        target = SCREENSHOTS / f"{name}-desktop.png"
+        trust.screenshot(path=str(target))
+        assert target.stat().st_size < 300 * 1024
+    context.close()
