@@ -162,3 +162,13 @@ def test_a_staff_account_without_permissions_cannot_make_a_draft(django_user_mod
 
     assert response.status_code == 403
     assert not Organization.objects.exists()
+
+
+def test_the_queue_lists_what_still_waits_first(curator):
+    handled = Suggestion.objects.create(name="Handled", summary="s", status="accepted")
+    waiting = Suggestion.objects.create(name="Waiting", summary="s")
+    Suggestion.objects.filter(pk=handled.pk).update(created=waiting.created.replace(year=2030))
+
+    listed = list(curator.get("/admin/directory/suggestion/").context["cl"].result_list)
+
+    assert listed == [waiting, handled]

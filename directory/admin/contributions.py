@@ -6,6 +6,7 @@ who handled it, when and how."""
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -54,6 +55,8 @@ def draft_from(suggestion: Suggestion) -> Organization:
 
 
 class ModerationAdmin(admin.ModelAdmin):
+    # The queue: what still waits for a curator first, newest first within each part.
+    ordering = [Case(When(status=ReviewStatus.NEW, then=Value(0)), default=Value(1)), "-created"]
     list_filter = ["status", "created"]
     readonly_fields = ["created", "contact_email", "handled_by", "handled_at"]
     actions = ["accept", "reject"]
