@@ -240,3 +240,22 @@ def test_the_command_reports_how_many_it_erased(capsys):
     call_command("erase_contact_details")
 
     assert "Erased 0 contact address(es) older than" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["Two\nlines", "Tab\there", "Bell\x07", "Line\u2028break"])
+def test_names_are_one_line_everywhere(name):
+    with pytest.raises(ValidationError, match="one line"):
+        Organization(name=name, slug="x", summary="s").full_clean()
+    with pytest.raises(ValidationError, match="one line"):
+        Source(slug="s", title=name, publisher="UN", url="https://example.org/").full_clean()
+
+
+def test_the_admin_refuses_a_name_over_two_lines(admin_client):
+    org = make_org("Haven")
+    url = f"/admin/directory/organization/{org.pk}/change/"
+    from tests.forms import rendered_form
+
+    response = admin_client.post(url, {**rendered_form(admin_client.get(url)), "name": "Ha\nven"})
+
+    assert response.status_code == 200
+    assert Organization.objects.get(pk=org.pk).name == "Haven"

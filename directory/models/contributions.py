@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from directory.validators import HttpUrlField
+from directory.validators import HttpUrlField, validate_single_line
 
 
 class ReviewStatus(models.TextChoices):
@@ -44,7 +44,7 @@ class Contribution(models.Model):
 class Suggestion(Contribution):
     """An organization someone thinks the directory should list."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line])
     website = HttpUrlField(blank=True)
     summary = models.TextField(max_length=2000, help_text="What the organization does.")
     why = models.TextField("why list it", max_length=2000, blank=True)

@@ -25,7 +25,7 @@ from directory.models.base import (
     year_validators,
 )
 from directory.models.taxonomy import Country, FocusArea, Issue, Source
-from directory.validators import HttpUrlField, validate_not_future_year
+from directory.validators import HttpUrlField, validate_not_future_year, validate_single_line
 
 NEEDS_SOURCE = (
     "A listing needs at least one source before it can be published: add one under Trust."
@@ -121,7 +121,7 @@ class Organization(Localized, models.Model):
         NETWORK = "network", _("Network or coalition")
         OTHER = "other", _("Other")
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line])
     name_ko = korean_field("Korean name", 200)
     slug = models.SlugField(max_length=200, unique=True)
     alternate_name = models.CharField(
@@ -322,7 +322,7 @@ class Program(Localized, models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="programs"
     )
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line])
     name_ko = korean_field("Korean name", 200)
     slug = models.SlugField(max_length=200)
     summary = models.CharField(max_length=300, blank=True)

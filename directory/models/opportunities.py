@@ -12,13 +12,13 @@ from simple_history.models import HistoricalRecords
 from directory.models.base import _http_url_check
 from directory.models.listings import Organization
 from directory.models.taxonomy import Country, Issue
-from directory.validators import HttpUrlField
+from directory.validators import HttpUrlField, validate_single_line
 
 
 class Skill(models.Model):
     """A skill an opportunity asks for: translation, legal, teaching, design..."""
 
-    name = models.CharField(max_length=80, unique=True)
+    name = models.CharField(max_length=80, unique=True, validators=[validate_single_line])
     slug = models.SlugField(max_length=80, unique=True)
 
     class Meta:
@@ -51,7 +51,7 @@ class Opportunity(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="opportunities"
     )
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
     slug = models.SlugField(max_length=200)
     description = models.TextField(help_text="Markdown. Shown publicly.")
     issues = models.ManyToManyField(Issue, blank=True, related_name="opportunities")

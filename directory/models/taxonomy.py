@@ -19,7 +19,7 @@ from directory.models.base import (
     korean_text,
     year_validators,
 )
-from directory.validators import HttpUrlField, validate_not_future_year
+from directory.validators import HttpUrlField, validate_not_future_year, validate_single_line
 
 
 class CountryQuerySet(models.QuerySet):
@@ -67,7 +67,7 @@ class Source(models.Model):
     """A published document that facts and listings cite."""
 
     slug = models.SlugField(max_length=120, unique=True)
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=300, validators=[validate_single_line])
     publisher = models.CharField(max_length=200)
     year = models.PositiveSmallIntegerField(
         null=True,
@@ -106,7 +106,7 @@ class FocusArea(Localized, models.Model):
     # A focus area's description is short: its Korean version is a summary.
     KOREAN_FIELDS = {"name": "name_ko", "description": "summary_ko"}
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, validators=[validate_single_line])
     name_ko = korean_field("Korean name", 100)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True, help_text="Shown publicly on the focus area page.")
@@ -136,7 +136,7 @@ class Issue(Localized, models.Model):
 
     KOREAN_FIELDS = {"name": "name_ko", "summary": "summary_ko", "brief": "brief_ko"}
 
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, validators=[validate_single_line])
     name_ko = korean_field("Korean name", 120)
     slug = models.SlugField(max_length=120, unique=True)
     summary = models.CharField(max_length=300, help_text="One line, shown in lists.")
