@@ -368,3 +368,17 @@ def test_a_superuser_has_every_status_action_and_still_cannot_delete():
     assert "delete_selected" not in actions
     assert _edit(client, org, status="published").status_code == 302
     assert _status(org) == "published"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_records_a_verification_from_the_listings_page(django_user_model, role):
+    from tests.forms import add_inline
+
+    client = _client_for(_member(django_user_model, role, f"checker-{role.lower()}"))
+    org = make_org("Haven", last_verified=None)
+    data = add_inline(
+        rendered_form(client.get(admin_change_url(org))), "verifications", website_answers="on"
+    )
+
+    assert client.post(admin_change_url(org), data).status_code == 302
+    assert org.verifications.get().verified_by.username == f"checker-{role.lower()}"

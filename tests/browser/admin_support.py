@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group, Permission
 PASSWORD = "a long and unguessable passphrase"
 ROLES = importlib.import_module("directory.migrations.0010_curator_and_editor_groups")
 OPPORTUNITIES = importlib.import_module("directory.migrations.0012_curators_manage_opportunities")
+VERIFICATIONS = importlib.import_module("directory.migrations.0027_curators_record_verifications")
 
 
 def ensure_roles() -> None:
@@ -24,7 +25,7 @@ def ensure_roles() -> None:
     curating += ["view_country", "view_linkcheck"]
     curating += [
         f"{action}_{model}"
-        for model in OPPORTUNITIES.MODELS
+        for model in [*OPPORTUNITIES.MODELS, *VERIFICATIONS.MODELS]
         for action in ("add", "change", "view")
     ]
     editing = [
