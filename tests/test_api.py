@@ -17,8 +17,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from directory.api import queries, views
+from directory.cache import bump_version
 from directory.hsds import export
-from directory.hsds.taxonomies import ISSUES, TAXONOMIES, help_terms
+from directory.hsds.taxonomies import FOCUS_AREAS, ISSUES, TAXONOMIES, WAYS_TO_HELP, help_terms
 from directory.models import Organization
 from tests.factories import make_focus_area, make_issue, make_org, make_program
 
@@ -66,6 +67,16 @@ def assert_valid(ref: str, document: dict) -> None:
 
 def get(client, path: str, **query):
     return client.get(f"{API}{path}", query)
+
+
+NOT_FOUND = {"error": {"status": 404, "message": "Not found."}}
+
+
+@pytest.fixture(autouse=True)
+def _no_response_cache(settings):
+    """Most tests change rows without bumping the content version between requests; the
+    response cache is tested on its own (test_responses_are_cached_per_content_version)."""
+    settings.PAGE_CACHE_SECONDS = 0
 
 
 @pytest.fixture
@@ -145,7 +156,7 @@ def test_organizations_and_services_are_the_exports_objects_with_its_ids(client,
     exported = list(export.organizations())
     assert _ids(get(client, "/organizations")) == [doc["id"] for doc in exported]
     for doc in exported:
-        assert get(client, f"/organizations/{doc['id']}").json() == doc
+        assert get(client, f"/organizations/{doc['id']}", full_service="true").json() == doc
         for service in doc["services"]:
             assert get(client, f"/services/{service['id']}").json() == service
 
@@ -201,6 +212,109 @@ def test_taxonomy_terms_filter_by_taxonomy(client, directory):
     assert ids == [str(directory["issue"].hsds_id)]
 
 
+def test_taxonomy_terms_are_all_top_ones_and_have_no_children(client, directory):
+    every = _ids(get(client, "/taxonomy_terms", per_page=200))
+    assert _ids(get(client, "/taxonomy_terms", per_page=200, top_only="true")) == every
+    assert _ids(get(client, "/taxonomy_terms", per_page=200, top_only="false")) == every
+    assert _ids(get(client, "/taxonomy_terms", parent_id=every[0])) == []
+    assert get(client, "/taxonomy_terms", parent_id="top").status_code == 400
+    assert get(client, "/taxonomy_terms", top_only="yes").status_code == 400
+
+
+# What the specification's switches return.
+
+
+def test_an_organization_shows_its_services_one_to_one_fields_unless_full_service(
+    client, directory
+):
+    org_id = str(directory["first"].hsds_id)
+    simple = get(client, f"/organizations/{org_id}").json()
+    full = get(client, f"/organizations/{org_id}", full_service="true").json()
+    assert get(client, f"/organizations/{org_id}", full_service="false").json() == simple
+    assert [s["id"] for s in simple["services"]] == [s["id"] for s in full["services"]]
+    assert all("service_areas" not in s and "attributes" not in s for s in simple["services"])
+    assert all("service_areas" in s for s in full["services"])
+    rows = {s["id"]: s for s in get(client, "/services").json()["contents"]}
+    assert simple["services"] == [rows[s["id"]] for s in simple["services"]]
+    assert {key: value for key, value in simple.items() if key != "services"} == {
+        key: value for key, value in full.items() if key != "services"
+    }
+
+
+def test_full_lists_hold_the_details_objects(client, directory):
+    services = get(client, "/services", full="true").json()["contents"]
+    assert services == [get(client, f"/services/{s['id']}").json() for s in services]
+    assert get(client, "/services", full="false").json() == get(client, "/services").json()
+    orgs = get(client, "/organizations", full="true").json()["contents"]
+    assert orgs == [get(client, f"/organizations/{o['id']}").json() for o in orgs]
+    nested = get(client, "/organizations", full="true", full_service="true").json()["contents"]
+    assert nested == [
+        get(client, f"/organizations/{o['id']}", full_service="true").json() for o in orgs
+    ]
+    alone = get(client, "/organizations", full_service="true")
+    assert alone.status_code == 400 and "full_service" in alone.json()["error"]["message"]
+
+
+def test_minimal_services_are_their_ids_and_modified_dates(client, directory):
+    body = get(client, "/services", minimal="true").json()
+    assert [item["id"] for item in body["contents"]] == _ids(get(client, "/services"))
+    first = directory["first"]
+    first.refresh_from_db()
+    shelter = str(first.programs.get(name="Shelter").hsds_id)
+    dates = {item["id"]: item["modified_date"] for item in body["contents"]}
+    assert dates[shelter] == first.updated.isoformat()
+    assert all(set(item) == {"id", "modified_date"} for item in body["contents"])
+    both = get(client, "/services", minimal="true", full="true")
+    assert both.status_code == 400
+
+
+def test_taxonomy_id_filters_services_by_any_term_of_the_taxonomy(client, directory):
+    every = _ids(get(client, "/services"))
+    shelter = str(directory["first"].programs.get(name="Shelter").hsds_id)
+    boats = str(directory["second"].programs.get().hsds_id)
+    assert _ids(get(client, "/services", taxonomy_id=ISSUES.id)) == [shelter]
+    assert _ids(get(client, "/services", taxonomy_id=FOCUS_AREAS.id)) == sorted([shelter, boats])
+    assert _ids(get(client, "/services", taxonomy_id=WAYS_TO_HELP.id)) == []
+    assert _ids(get(client, "/services", taxonomy_id=str(uuid.uuid4()))) == []
+    assert len(every) == 3
+    assert get(client, "/services", taxonomy_id="issues").status_code == 400
+    assert get(client, "/service_at_locations", taxonomy_id="issues").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"proximity": "far"}, {"proximity": "-1"}, {"full": "maybe"}, {"postcode": "a\x00"}],
+)
+def test_service_at_locations_checks_its_location_parameters(client, query):
+    assert get(client, "/service_at_locations", **query).status_code == 400
+    ok = get(client, "/service_at_locations", postcode="04524", proximity="500", full="true")
+    assert ok.json()["contents"] == []
+
+
+# Responses cached per content version, like the pages.
+
+
+def test_responses_are_cached_per_content_version(client, directory, settings):
+    settings.PAGE_CACHE_SECONDS = 600
+    first = get(client, "/organizations")
+    org = directory["first"]
+    Organization.objects.filter(pk=org.pk).update(name="Renamed quietly")  # no version bump
+    cached = get(client, "/organizations")
+    assert cached.content == first.content and cached["ETag"] == first["ETag"]
+    assert get(client, f"/organizations/{org.hsds_id}").json()["name"] == "Renamed quietly"
+    bump_version()  # what every index write does
+    fresh = get(client, "/organizations")
+    assert fresh["ETag"] != first["ETag"]
+    assert "Renamed quietly" in fresh.content.decode()
+    assert get(client, "/organizations", per_page=1).json()["size"] == 1  # per query string
+
+
+def test_a_cached_list_answers_without_reading_rows(client, directory, settings):
+    settings.PAGE_CACHE_SECONDS = 600
+    get(client, "/services")
+    assert _queries(client, f"{API}/services") == 0
+
+
 # Published content only.
 
 
@@ -212,14 +326,14 @@ def test_unpublished_organizations_and_their_programs_are_absent(client, directo
     assert str(program.hsds_id) not in _ids(get(client, "/services"))
     response = get(client, f"/services/{program.hsds_id}")
     assert response.status_code == 404
-    assert response.json() == {"error": "Not found."}
+    assert response.json() == NOT_FOUND
 
 
 @pytest.mark.parametrize("name", LISTS)
 def test_unknown_ids_are_404_json(client, name):
     response = get(client, f"/{name}/{uuid.uuid4()}")
     assert response.status_code == 404
-    assert response.json() == {"error": "Not found."}
+    assert response.json() == NOT_FOUND
     assert get(client, f"/{name}/not-a-uuid").status_code == 404
 
 
@@ -360,13 +474,16 @@ def test_the_api_is_rate_limited_with_a_json_429(client, settings):
     assert get(client, "/taxonomies").status_code == 200
     response = get(client, "/taxonomies")
     assert response.status_code == 429
-    assert response.json()["error"] and response["Access-Control-Allow-Origin"] == "*"
+    assert response.json()["error"]["status"] == 429
+    assert response["Access-Control-Allow-Origin"] == "*"
 
 
 def _queries(client, path: str) -> int:
+    """The queries a request runs for its rows (not those reading the content version,
+    which a process reads at most once a second)."""
     with CaptureQueriesContext(connection) as queries:
         assert client.get(path).status_code == 200
-    return len(queries)
+    return len([q for q in queries if "contentversion" not in q["sql"].lower()])
 
 
 def _populate(count: int) -> None:

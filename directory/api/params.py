@@ -95,3 +95,43 @@ def filters(request, allowed: set[str]) -> Filters:
         "modified_after": lambda: _datetime(request, "modified_after"),
     }
     return Filters(**{name: readers[name]() for name in allowed})
+
+
+def boolean(request, name: str) -> bool | None:
+    """true or false (any case), or None when absent."""
+    raw = text(request, name).lower()
+    if not raw:
+        return None
+    if raw not in ("true", "false"):
+        raise BadParameter(f"“{name}” must be true or false.")
+    return raw == "true"
+
+
+def uuid_value(request, name: str) -> uuid.UUID | None:
+    return _uuid(request, name)
+
+
+FORMATS = ("json",)
+
+
+def response_format(request) -> str:
+    """The `format` of a list: json, the default. The specification's other format,
+    ndjson (every result, unpaginated), is refused by name rather than ignored."""
+    raw = text(request, "format").lower()
+    if raw and raw not in FORMATS:
+        raise BadParameter(f"Unsupported value for “format”: {raw[:40]} (only json is served).")
+    return raw or "json"
+
+
+def proximity(request) -> float | None:
+    """Meters from a postcode's centroid: a number, 0 or more."""
+    raw = text(request, "proximity")
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise BadParameter("“proximity” must be a number of meters.") from None
+    if not value >= 0 or value == float("inf"):
+        raise BadParameter("“proximity” must be a number of meters, 0 or more.")
+    return value

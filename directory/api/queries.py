@@ -19,6 +19,8 @@ from directory.api.http import BadParameter
 from directory.api.params import Filters
 from directory.hsds.mapping import ORGANIZATION_ROW_COLUMNS, SERVICE_ROW_COLUMNS
 from directory.hsds.taxonomies import (
+    FOCUS_AREAS,
+    ISSUES,
     TAXONOMIES,
     focus_area_term,
     help_field_by_term,
@@ -127,6 +129,18 @@ def filter_programs(queryset: QuerySet, filters: Filters) -> QuerySet:
         queryset = queryset.filter(
             Q(pk__in=issues.values("program_id")) | Q(pk__in=areas.values("program_id"))
         )
+    if filters.taxonomy_id:
+        # Services carry issues and focus areas, never a way to help: the ways-to-help
+        # taxonomy (or an unknown one) has no services.
+        taxonomy = str(filters.taxonomy_id)
+        if taxonomy == ISSUES.id:
+            queryset = queryset.filter(pk__in=Program.issues.through.objects.values("program_id"))
+        elif taxonomy == FOCUS_AREAS.id:
+            queryset = queryset.filter(
+                pk__in=Program.focus_areas.through.objects.values("program_id")
+            )
+        else:
+            queryset = queryset.none()
     if filters.organization_id:
         queryset = queryset.filter(organization__hsds_id=filters.organization_id)
     if filters.modified_after:
@@ -170,6 +184,22 @@ def programs(filters: Filters, page: int, per_page: int) -> Page:
     return paginate(queryset, Kind.PROGRAM, filters, page, per_page)
 
 
+def in_order(queryset: QuerySet, items: list) -> list:
+    """The rows of `queryset` for `items` (rows of the same model), in their order."""
+    by_pk = queryset.in_bulk([item.pk for item in items]) if items else {}
+    return [by_pk[item.pk] for item in items]
+
+
+def modified_dates(items: list) -> dict:
+    """{program pk: when its organization last changed} for the programs `items`."""
+    if not items:
+        return {}
+    pairs = Program.objects.filter(pk__in=[item.pk for item in items]).values_list(
+        "pk", "organization__updated"
+    )
+    return dict(pairs)
+
+
 def _matches(doc: dict, text: str | None) -> bool:
     if not text:
         return True
@@ -181,11 +211,22 @@ def taxonomies(text: str | None = None) -> list[dict]:
     return [doc for doc in docs if _matches(doc, text)]
 
 
-def taxonomy_terms(text: str | None = None, taxonomy_id: uuid.UUID | None = None) -> list[dict]:
-    """Every term of the three Causeway taxonomies (two queries), ordered by id."""
+def taxonomy_terms(
+    text: str | None = None,
+    taxonomy_id: uuid.UUID | None = None,
+    parent_id: uuid.UUID | None = None,
+    top_only: bool = False,
+) -> list[dict]:
+    """Every term of the three Causeway taxonomies (two queries), ordered by id: those of
+    `taxonomy_id`, children of `parent_id`, or without a parent (`top_only`). Causeway's
+    taxonomies are flat, so every term is a top one and none has children."""
     terms = [issue_term(issue) for issue in Issue.objects.all()]
     terms += [focus_area_term(area) for area in FocusArea.objects.all()]
     terms += list(help_terms().values())
     if taxonomy_id:
         terms = [term for term in terms if term["taxonomy_id"] == str(taxonomy_id)]
+    if parent_id:
+        terms = [term for term in terms if term.get("parent_id") == str(parent_id)]
+    if top_only:
+        terms = [term for term in terms if not term.get("parent_id")]
     return sorted((t for t in terms if _matches(t, text)), key=lambda t: t["id"])

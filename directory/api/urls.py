@@ -4,7 +4,7 @@ config/urls.py includes them at /api/hsds/, outside the language prefix. A slash
 pattern matches as written, so CommonMiddleware's APPEND_SLASH never redirects them.
 """
 
-from django.urls import path
+from django.urls import path, re_path
 
 from directory.api import views
 
@@ -27,4 +27,6 @@ urlpatterns = [
         views.service_at_location_detail,
         name="service-at-location-detail",
     ),
+    # Anything else under /api/hsds/ is a JSON 404, not the site's page.
+    re_path(r"^(?P<rest>.*)$", views.unknown_path, name="unknown"),
 ]

@@ -66,6 +66,11 @@ class Planner:
         if first != where:
             self.report(where, "id", f"Duplicate {kind} id “{hsds_id}”, also at {first}.")
 
+    def unread(self, doc: dict, kind: str) -> None:
+        """Count the fields of `doc` Causeway has no place for, as "<object> <field>"."""
+        for key in mapping.unread_keys(doc, kind):
+            self.ignored[f"{kind} {key}"] += 1
+
     def items(self, doc: dict, key: str, where: str) -> list[tuple[dict, str]]:
         value = doc.get(key) or []
         if not isinstance(value, list):
@@ -106,6 +111,10 @@ class Planner:
         reader = Reader(doc)
         plan = OrgPlan(mapping.organization_fields(reader), where)
         self.report_all(where, reader.problems)
+        self.unread(doc, "organization")
+        legal_status = doc.get("legal_status")
+        if legal_status not in mapping.EMPTY and not mapping.known_legal_status(legal_status):
+            self.ignored["organization legal_status not a Causeway type (read as Other)"] += 1
         org_id = plan.values["hsds_id"]
         self.unique("organization", org_id, where)
         if "organization_identifiers" in doc:
@@ -113,7 +122,10 @@ class Planner:
         if "locations" in doc:
             plan.countries = []
             for item, at in self.items(doc, "locations", where):
+                self.unread(item, "location")
                 found = mapping.location_country(item)
+                if found is None:
+                    self.ignored["locations without a country"] += 1
                 if found is None or not self.known_country(found[0], at, found[2]):
                     continue
                 code, is_headquarters, _source = found
@@ -137,6 +149,7 @@ class Planner:
             reader = Reader(item)
             values = mapping.identifier_fields(reader)
             self.report_all(at, reader.problems)
+            self.unread(item, "organization_identifier")
             self.unique("organization identifier", values["hsds_id"], at)
             pair = (values["identifier_scheme"], values["identifier"])
             if pair in pairs:
@@ -150,15 +163,23 @@ class Planner:
         reader = Reader(doc)
         plan = ProgramPlan(mapping.service_fields(reader, hsds_program=program), where, org_id)
         self.report_all(where, reader.problems)
+        self.unread(doc, "program" if program else "service")
         self.unique("service", plan.values["hsds_id"], where)
         if program:
             return plan
+        if doc.get("status") in mapping.SERVICE_STATUSES[2:]:
+            self.ignored[f"service status “{doc['status']}” (read as inactive)"] += 1
         if "attributes" in doc:
-            plan.issues, plan.focus_areas, _links = self.attributes(doc, where)
+            plan.issues, plan.focus_areas, links = self.attributes(doc, where)
+            if links:
+                self.ignored["service ways-to-help attributes"] += len(links)
         if "service_areas" in doc:
             plan.countries = []
             for item, at in self.items(doc, "service_areas", where):
+                self.unread(item, "service_area")
                 code = mapping.service_area_country(item, self.codes_by_name)
+                if not code:
+                    self.ignored["service areas that are not a country"] += 1
                 if code and self.known_country(code, at, "extent") and code not in plan.countries:
                     plan.countries.append(code)
         return plan
@@ -181,6 +202,8 @@ class Planner:
                 self.report_all(at, reader.problems)
                 continue
             obj = self.terms.resolve(term_id, term, self.origins.get(term, at))
+            if obj is None:
+                self.ignored["attributes of other taxonomies"] += 1
             chosen = issues if isinstance(obj, Issue) else focus_areas
             if obj is not None and obj not in chosen:
                 chosen.append(obj)

@@ -218,6 +218,19 @@ def read(path: Path) -> dict[str, list[dict]]:
         raise PackageError(message) from None
 
 
+def unread_tables(path: Path) -> list[str]:
+    """The CSV files of a package in a folder or a .zip that the import does not read."""
+    if path.is_dir():
+        names = [p.name for p in path.iterdir()]
+    else:
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = [Path(n).name for n in archive.namelist() if "__MACOSX" not in n]
+        except zipfile.BadZipFile:
+            return []
+    return sorted(n for n in names if n.endswith(".csv") and n not in READ)
+
+
 def _read_files(opens: dict[str, Callable], budget: limits.Budget) -> dict[str, list[dict]]:
     if "organizations.csv" not in opens:
         raise PackageError("The package has no organizations.csv.")

@@ -17,7 +17,10 @@ A nested list that is present is complete: an organization's `services` replace 
 programs, its `attributes` its issues, focus areas and links, its `locations` its
 countries. A list that is absent leaves those alone (HSDS "basic" organizations have none).
 Data Causeway has no place for (contacts, phones, schedules, other taxonomies...) is
-ignored.
+ignored, and counted in `Result.ignored`: every field of an object holding a value that
+the import does not read (as "service schedules"), every table of a package it does not
+read (as "phones.csv"), and every value it reads only in part (a service status
+"defunct", a legal status that is not a Causeway type).
 """
 
 import gc
@@ -129,7 +132,9 @@ def read(path: Path) -> Source:
         raise ImportFailed([Problem(name, "", "No such file or folder.")])
     try:
         if path.is_dir() or _looks_like_zip(path):
-            return _from_tables(name, csv_package.read(path), prefix="", start=2)
+            source = _from_tables(name, csv_package.read(path), prefix="", start=2)
+            source.ignored.update(csv_package.unread_tables(path))
+            return source
         data = json.loads(path.read_bytes().decode("utf-8-sig"))
         if _is_tabular(data):
             _check_tables(name, data)
@@ -183,7 +188,9 @@ def _from_tables(name: str, tables: dict, *, prefix: str, start: int) -> Source:
     orgs, origins, orphans = csv_package.nest(tables, prefix=prefix, start=start)
     problems = [Problem(*orphan) for orphan in orphans]
     located = [(org, origins.get(org, name)) for org in orgs]
-    return Source(name, located, [], origins, problems)
+    source = Source(name, located, [], origins, problems)
+    source.ignored.update(table for table in tables if table not in csv_package.READ)
+    return source
 
 
 # HSDS objects carry no type: these keys tell the others apart from organizations.

@@ -4,8 +4,11 @@ The exporter, the importer and the API translate through these functions, so eac
 is mapped in one place:
 
 - Organization -> organization. HSDS requires `description`: it is the summary, a blank
-  line, then the description. `year_incorporated` is `founded`; `legal_status` is the
-  English label of the type.
+  line, then the description, or the description alone when the summary was derived from
+  it (`summary_of`): an imported description that does not split back exactly into a
+  one-line summary and the rest is kept whole, so import then export gives it back byte
+  for byte. `year_incorporated` is `founded`; `legal_status` is the English label of the
+  type.
 - Program -> service, `status` "active" or "inactive"; its countries -> `service_areas`
   (`extent_type` "text", `extent` the ISO 3166-1 code).
 - Headquarters and countries of operation -> organization `locations`, with the ISO code
@@ -64,6 +67,39 @@ TERM_FIELDS = {
     "description": "description",
 }  # fmt: skip
 
+# The keys of each HSDS object the import reads (or, for locations and service areas, that
+# the export writes again from the country). Every other key holding a value is data
+# Causeway has no place for: the import counts it under "Ignored" as "<object> <key>".
+READ_KEYS = {
+    "organization": {
+        "id", "name", "alternate_name", "description", "email", "website",
+        "year_incorporated", "legal_status", "organization_identifiers", "locations",
+        "attributes", "services", "programs",
+    },
+    "service": {
+        "id", "organization_id", "organization", "name", "description", "url", "status",
+        "attributes", "service_areas",
+    },
+    "program": {"id", "organization_id", "name", "description"},
+    "organization_identifier": {
+        "id", "organization_id", "identifier_scheme", "identifier_type", "identifier",
+    },
+    "location": {
+        "id", "organization_id", "location_type", "name", "description",
+        "external_identifier", "external_identifier_type", "addresses",
+    },
+    "service_area": {"id", "service_id", "name", "description", "extent", "extent_type"},
+}  # fmt: skip
+
+
+EMPTY = (None, "", [], {})
+
+
+def unread_keys(doc: dict, kind: str) -> list[str]:
+    """The keys of `doc` holding a value that the import does not read."""
+    known = READ_KEYS[kind]
+    return [key for key, value in doc.items() if key not in known and value not in EMPTY]
+
 
 # Export: models -> HSDS. Relations must be prefetched (see export.organizations()).
 
@@ -79,6 +115,24 @@ def _by_id(doc: dict) -> str:
 
 def join_text(summary: str, description: str) -> str:
     return "\n\n".join(part for part in (summary, description) if part)
+
+
+def summary_of(text: str) -> str:
+    """The one-line summary derived from a description: its first non-blank line, spaces
+    collapsed, cut at a word with "…" when longer than a summary may be."""
+    line = next((" ".join(line.split()) for line in text.splitlines() if line.strip()), "")
+    if len(line) <= SUMMARY_LENGTH:
+        return line
+    cut = line[: SUMMARY_LENGTH - 1]
+    return f"{cut.rsplit(' ', 1)[0] if ' ' in cut.strip() else cut}…"
+
+
+def hsds_text(summary: str, description: str) -> str:
+    """The HSDS description: the description alone when the summary is derived from it
+    (as `read_text` stores a description it could not split), else `join_text`."""
+    if description and summary == summary_of(description):
+        return description
+    return join_text(summary, description)
 
 
 @cache
@@ -133,7 +187,7 @@ def organization_row(org) -> dict:
     doc = {
         "id": str(org.hsds_id),
         "name": org.name,
-        "description": join_text(org.summary, org.description),
+        "description": hsds_text(org.summary, org.description),
     }
     return _with_optional(
         doc,
@@ -194,7 +248,7 @@ def service_row(program, org_id: str) -> dict:
         "status": "active" if program.active else "inactive",
     }
     return _with_optional(
-        doc, description=join_text(program.summary, program.description), url=program.url
+        doc, description=hsds_text(program.summary, program.description), url=program.url
     )
 
 
@@ -303,6 +357,28 @@ def split_text(text: str, *, summary_required: bool) -> tuple[str, str]:
     return f"{cut}…", text
 
 
+def read_text(text: str, *, summary_required: bool) -> tuple[str, str]:
+    """The summary and description for an HSDS description, such that `hsds_text` gives
+    the description back exactly.
+
+    A description that is a one-line first paragraph (at most SUMMARY_LENGTH characters), a
+    blank line and the rest splits into them, as `join_text` made it. Any other stays whole
+    in the description, with a summary derived from it (`summary_of`) when one is required
+    (organizations) and none otherwise (programs).
+    """
+    head, _, tail = text.partition("\n\n")
+    splits = (
+        head.strip()
+        and len(head) <= SUMMARY_LENGTH
+        and not LINE_BREAK.search(head)
+        and join_text(head, tail) == text
+        and head != summary_of(tail)
+    )
+    if splits:
+        return head, tail
+    return (summary_of(text) if summary_required else ""), text
+
+
 def _org_type(legal_status: str) -> str:
     wanted = legal_status.strip().casefold()
     for value, label in _legal_statuses().items():
@@ -311,9 +387,15 @@ def _org_type(legal_status: str) -> str:
     return Organization.OrgType.OTHER
 
 
+def known_legal_status(legal_status) -> bool:
+    """Whether `legal_status` names one of Causeway's types (anything else reads as Other)."""
+    wanted = str(legal_status).strip().casefold()
+    return any(wanted in (value, label.casefold()) for value, label in _legal_statuses().items())
+
+
 def organization_fields(reader: Reader) -> dict:
     text = reader.text("description", required=True, multiline=True)
-    summary, description = split_text(text, summary_required=True)
+    summary, description = read_text(text, summary_required=True)
     return {
         "hsds_id": reader.id(),
         "name": reader.text("name", required=True),
@@ -329,7 +411,7 @@ def organization_fields(reader: Reader) -> dict:
 
 def service_fields(reader: Reader, *, hsds_program: bool = False) -> dict:
     """A Program from an HSDS service, or from an HSDS program (always active, no link)."""
-    summary, description = split_text(
+    summary, description = read_text(
         reader.text("description", multiline=True), summary_required=False
     )
     values = {"hsds_id": reader.id(), "name": reader.text("name", required=True)}
