@@ -476,21 +476,22 @@ def test_the_issue_change_form_shows_its_key_facts(admin_client):
 
 def test_adding_an_issue_with_a_key_fact(admin_client):
     source = make_source(title="Trafficking in Persons Report", year=2023)
-    data = {
-        "name": "Human trafficking",
-        "slug": "human-trafficking",
-        "summary": "Forced labour and sale of people.",
-        "brief": "",
-        "facts-TOTAL_FORMS": "1",
-        "facts-INITIAL_FORMS": "0",
-        "facts-MIN_NUM_FORMS": "0",
-        "facts-MAX_NUM_FORMS": "1000",
-        "facts-0-position": "0",
-        "facts-0-statement": "Tier 3 for the 21st year.",
-        "facts-0-figure": "Tier 3",
-        "facts-0-year": "2023",
-        "facts-0-source": str(source.pk),
-    }
+    add = "/admin/directory/issue/add/"
+    data = filled_form(
+        admin_client,
+        add,
+        name="Human trafficking",
+        slug="human-trafficking",
+        summary="Forced labour and sale of people.",
+    )
+    data = add_inline(
+        data,
+        "facts",
+        statement="Tier 3 for the 21st year.",
+        figure="Tier 3",
+        year="2023",
+        source=str(source.pk),
+    )
 
     response = admin_client.post("/admin/directory/issue/add/", data)
 
@@ -501,17 +502,14 @@ def test_adding_an_issue_with_a_key_fact(admin_client):
 
 
 def test_a_key_fact_needs_a_source(admin_client):
-    data = {
-        "name": "Human trafficking",
-        "slug": "human-trafficking",
-        "summary": "s",
-        "facts-TOTAL_FORMS": "1",
-        "facts-INITIAL_FORMS": "0",
-        "facts-0-position": "0",
-        "facts-0-statement": "An unsourced claim.",
-        "facts-0-year": "2023",
-        "facts-0-source": "",
-    }
+    data = filled_form(
+        admin_client,
+        "/admin/directory/issue/add/",
+        name="Human trafficking",
+        slug="human-trafficking",
+        summary="s",
+    )
+    data = add_inline(data, "facts", statement="An unsourced claim.", year="2023", source="")
 
     response = admin_client.post("/admin/directory/issue/add/", data)
 

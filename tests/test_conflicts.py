@@ -13,7 +13,7 @@ from tests.factories import (
     make_org,
     make_program,
 )
-from tests.forms import rendered_form
+from tests.forms import filled_form, rendered_form
 
 pytestmark = pytest.mark.django_db
 
@@ -202,20 +202,16 @@ def test_adding_a_program_and_an_issue_is_never_a_conflict(alice):
     org = make_org()
     make_program(org)
 
+    programs, issues = "/admin/directory/program/add/", "/admin/directory/issue/add/"
     program = alice.post(
-        "/admin/directory/program/add/",
-        {"organization": org.pk, "name": "Tutoring", "slug": "tutoring", "active": "on"},
+        programs,
+        filled_form(alice, programs, organization=str(org.pk), name="Tutoring", slug="tutoring"),
     )
     issue = alice.post(
-        "/admin/directory/issue/add/",
-        {
-            "name": "Forced labour",
-            "slug": "forced-labour",
-            "summary": "Work under threat.",
-            "loaded_version": "",
-            "facts-TOTAL_FORMS": "0",
-            "facts-INITIAL_FORMS": "0",
-        },
+        issues,
+        filled_form(
+            alice, issues, name="Forced labour", slug="forced-labour", summary="Work under threat."
+        ),
     )
 
     assert (program.status_code, issue.status_code) == (302, 302)

@@ -16,7 +16,7 @@ from tests.factories import (
     make_program,
     make_source,
 )
-from tests.forms import rendered_form
+from tests.forms import filled_form, rendered_form
 
 pytestmark = pytest.mark.django_db
 
@@ -102,19 +102,17 @@ def test_changing_an_organizations_issues_is_recorded(curator):
 
 
 def test_adding_an_organization_records_its_creator(curator):
+    add = "/admin/directory/organization/add/"
     response = curator.post(
-        "/admin/directory/organization/add/",
-        {
-            "name": "Crossing Borders",
-            "slug": "crossing-borders",
-            "summary": "Care for refugees.",
-            "org_type": "nonprofit",
-            "status": "draft",
-            "programs-TOTAL_FORMS": "0",
-            "programs-INITIAL_FORMS": "0",
-            "identifiers-TOTAL_FORMS": "0",
-            "identifiers-INITIAL_FORMS": "0",
-        },
+        add,
+        filled_form(
+            curator,
+            add,
+            name="Crossing Borders",
+            slug="crossing-borders",
+            summary="Care for refugees.",
+            status="draft",
+        ),
     )
 
     assert response.status_code == 302

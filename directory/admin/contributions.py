@@ -73,7 +73,10 @@ class ModerationAdmin(admin.ModelAdmin):
 
     def _mark(self, request, queryset, status, outcome):
         with transaction.atomic():
-            items = list(queryset.select_for_update())
+            # The changelist's query outer-joins its related columns, which PostgreSQL
+            # cannot lock: lock the selected rows by id.
+            selected = queryset.model._default_manager.filter(pk__in=queryset.values("pk"))
+            items = list(selected.select_for_update())
             for item in items:
                 mark_handled(item, request.user, status, item.outcome or outcome)
         self.message_user(request, f"{len(items)} marked {status}.", messages.SUCCESS)
