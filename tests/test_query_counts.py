@@ -26,6 +26,18 @@ WORD = "lighthouse"  # in every organization, program and the shared issue
 COUNTRIES = ["KR", "JP", "US", "CN", "TH", "NP", "MN", "VN", "LA", "KH"]
 
 
+@pytest.fixture(autouse=True)
+def _one_statistics_period(monkeypatch):
+    """PostgreSQL's search reads its sampled word statistics again every STATISTICS_SECONDS
+    (two queries); a test whose measurements straddled that moment would count them."""
+    from directory.search.backends import postgres
+
+    postgres._sampled_statistics.cache_clear()
+    monkeypatch.setattr(postgres, "_statistics", lambda: postgres._sampled_statistics(0))
+    yield
+    postgres._sampled_statistics.cache_clear()
+
+
 @pytest.fixture
 def world():
     issue = make_issue("Human trafficking", slug="human-trafficking", brief=f"A {WORD} brief.")
