@@ -16,8 +16,8 @@ def scrub_event(event: dict, hint: dict | None = None) -> dict:
 
     request = event.get("request")
     if request:
-        event["request"] = {"method": request.get("method"), "url": redact(request.get("url", ""))}
-        event["request"]["url"] = event["request"]["url"].split("?", 1)[0]
+        path = request.get("url", "").split("?", 1)[0]  # no query; redact() for the rest
+        event["request"] = {"method": request.get("method"), "url": redact(path)}
     for key in ("user", "server_name", "breadcrumbs", "extra"):
         event.pop(key, None)
     return event

@@ -21,7 +21,7 @@ CACHE_NAME = "card"
 
 def card_relations() -> list[Prefetch]:
     """What a card shows beyond its own fields: the issues it addresses directly and through
-    its current programs (an ended one no longer counts, as `directory.coverage` says), and
+    its current programs (an ended one no longer counts: `OrganizationQuerySet.addressing`), and
     whether it has a volunteer opportunity open ("Takes volunteers")."""
     issues = Issue.objects.only("pk", "slug", "name", "name_ko")
     programs = (

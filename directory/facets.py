@@ -1,9 +1,9 @@
 """Counts of the current results by issue, focus area, country, type and way to help.
 
 An organization counts under an issue or focus area when it names it directly or through
-a current program (`directory.coverage`), under a country when it or any of its programs
-names it, and under a way to help as `directory.ways_to_help.offering_help` says: the same
-rules the filters apply. Each facet is one query, whatever the number of results.
+a current program (`OrganizationQuerySet.addressing`), under a country when it or any of
+its programs names it, and under a way to help as `directory.ways_to_help.offering_help`
+says: the same rules the filters apply. Each facet is one query, whatever the number of results.
 
 A search's results are a bounded list of ids (at most SEARCH_MAX_RESULTS): their counts
 come from the facet values their search documents store, which the search returns with

@@ -5,7 +5,6 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from directory import coverage
 from directory.models import Issue, Organization
 
 ITEMS = 50
@@ -49,6 +48,4 @@ class IssueFeed(OrganizationsFeed):
         return issue.get_absolute_url()
 
     def items(self, issue):
-        return coverage.addressing(Organization.objects.published(), issue).order_by(
-            "-updated", "pk"
-        )[:ITEMS]
+        return Organization.objects.published().addressing(issue).order_by("-updated", "pk")[:ITEMS]

@@ -12,7 +12,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext, pgettext_lazy
 
-from directory import coverage, facets, search, ways_to_help
+from directory import facets, search, ways_to_help
 from directory.cache import cached
 from directory.models import Country, FocusArea, Issue, Opportunity, Organization, Skill
 
@@ -233,10 +233,10 @@ class OrganizationFilter(DescribedFilters, django_filters.FilterSet):
         return queryset.filter(pk__in=self.ranked_ids)
 
     def filter_issue(self, queryset, name, value):
-        return coverage.addressing(queryset, value)
+        return queryset.addressing(value)
 
     def filter_focus(self, queryset, name, value):
-        return coverage.with_focus(queryset, value)
+        return queryset.with_focus(value)
 
     def filter_country(self, queryset, name, value):
         return queryset.working_in(value)

@@ -49,7 +49,10 @@ class OrganizationQuerySet(models.QuerySet):
 
     def _linked(self, value_field: str, value, through_org, through_program):
         direct = through_org.objects.filter(organization_id=OuterRef("pk"), **{value_field: value})
-        # An ended program no longer counts (directory/coverage.py says why).
+        # An ended program (active false) stays on its organization's page, marked as
+        # ended, but no longer counts: the organization is not listed under an issue or
+        # focus area only because a program it has ended named it. Filters, facet counts,
+        # search documents, cards and pages all follow this rule.
         via_programs = through_program.objects.filter(
             program__organization_id=OuterRef("pk"), program__active=True, **{value_field: value}
         )

@@ -147,8 +147,8 @@ def _organization_documents(org_ids: list[int]) -> list[SearchDocument]:
             _join(_names(program_names), _names(issues), _names(focus)),
             _join(description, *(_join(p.summary, p.summary_ko, p.description) for p in own)),
         )
-        # The same rules as the filters (directory.coverage): issues and focus areas named
-        # directly or through a current program, countries through any program.
+        # The same rules as the filters (`OrganizationQuerySet.addressing`): issues and focus
+        # areas named directly or through a current program, countries through any program.
         current = [p for p in own if p.active]
         document.facets = facet_tokens(
             org_type,

@@ -8,7 +8,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, override
 
-from directory import cards, coverage, markdown, search, structured_data
+from directory import cards, markdown, search, structured_data
 from directory.ways_to_help import ways_to_help
 
 register = template.Library()
@@ -107,4 +107,4 @@ def ways_to_help_filter(organization) -> list[dict]:
 @register.filter
 def issues_addressed(organization) -> list[tuple]:
     """Each issue it addresses, directly or through a current program (not an ended one)."""
-    return coverage.issues_addressed(organization)
+    return organization.issues_addressed()

@@ -3,7 +3,7 @@
 from django.db.models import Exists, F, OuterRef, Prefetch
 from django.shortcuts import get_object_or_404, render
 
-from directory import cards, coverage, facets, results
+from directory import cards, facets, results
 from directory.cache import cached
 from directory.models import FocusArea, Issue, KeyFact, Opportunity, Organization, Program
 from directory.pagecache import cache_page_for_visitors
@@ -80,7 +80,7 @@ def issue_detail(request, slug):
         slug=slug,
     )
     published = Organization.objects.published()
-    addressing = coverage.addressing(published, issue)
+    addressing = published.addressing(issue)
     organizations = cards.for_cards(addressing).order_by("name", "pk")
     ctx = {
         "issue": issue,
@@ -110,9 +110,7 @@ def focus_area_list(request):
 def focus_area_detail(request, slug):
     focus_area = get_object_or_404(FocusArea, slug=slug)
     published = Organization.objects.published()
-    organizations = cards.for_cards(coverage.with_focus(published, focus_area)).order_by(
-        "name", "pk"
-    )
+    organizations = cards.for_cards(published.with_focus(focus_area)).order_by("name", "pk")
     ctx = {
         "focus_area": focus_area,
         "page_obj": results.paginate(

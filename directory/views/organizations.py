@@ -4,7 +4,7 @@ from django.conf import settings
 from django.shortcuts import get_object_or_404, render
 
 from directory import compare as comparison
-from directory import coverage, results, trust
+from directory import results, trust
 from directory.filters import OrganizationFilter
 from directory.models import Opportunity, Organization
 from directory.pagecache import cache_page_for_visitors
@@ -54,7 +54,7 @@ def organization_detail(request, slug):
     )
     ctx = {
         "organization": organization,
-        "issues_addressed": coverage.issues_addressed(organization),
+        "issues_addressed": organization.issues_addressed(),
         "verification": organization.verifications.first(),
         "verification_stale": organization.is_verification_stale(),
         "review_due_days": settings.REVIEW_DUE_DAYS,
