@@ -37,7 +37,7 @@ from directory.hsds.plan import Problem, Result
 from directory.models import Organization
 from directory.search import index
 
-__all__ = ["ImportFailed", "Problem", "Result", "import_path", "read"]
+__all__ = ["ImportFailed", "Problem", "Result", "import_documents", "import_path", "read"]
 
 # Above this many organizations one index rebuild beats refreshing them one batch at a time.
 REBUILD_THRESHOLD = 1000
@@ -81,6 +81,13 @@ def import_path(path, *, publish=False, dry_run=False, progress=_no_progress) ->
     finally:
         if collecting:
             gc.enable()
+
+
+def import_documents(documents: list, *, name: str, publish=False, dry_run=False) -> Result:
+    """Check and (unless `dry_run`) write HSDS documents already read (a harvest's pages),
+    all or nothing, as `import_path` does a file's; raises ImportFailed."""
+    source = _from_documents(documents, name, f"{name} $")
+    return _import(source, publish=publish, dry_run=dry_run, progress=_no_progress)
 
 
 def _import(source: Source, *, publish, dry_run, progress) -> Result:
