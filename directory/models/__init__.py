@@ -2,6 +2,7 @@
 
 from directory.models.base import MAX_YEAR, MIN_YEAR
 from directory.models.contributions import Correction, LinkCheck, ReviewStatus, Suggestion
+from directory.models.harvest import Feed, HarvestConflict, HarvestedListing
 from directory.models.listings import (
     Organization,
     OrganizationIdentifier,
@@ -19,7 +20,10 @@ __all__ = [
     "ContentVersion",
     "Correction",
     "Country",
+    "Feed",
     "FocusArea",
+    "HarvestConflict",
+    "HarvestedListing",
     "Issue",
     "KeyFact",
     "LinkCheck",
