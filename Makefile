@@ -79,7 +79,8 @@ messages: install
 	$(DEV) $(MANAGE) makemessages --locale ko --add-location file \
 		--ignore 'tests/*' --ignore 'bench/*' --ignore 'docs/*' --ignore 'node_modules/*' --ignore 'staticfiles/*' \
 		--ignore 'deploy/*' --ignore 'build/*' --ignore 'templates/admin/import_export/*' \
-		--ignore 'templates/admin/directory/import.html' --ignore 'templates/simple_history/*'
+		--ignore 'templates/admin/directory/import.html' --ignore 'templates/admin/directory/harvestconflict/*' \
+		--ignore 'templates/simple_history/*'
 	msgfmt --check --output-file locale/ko/LC_MESSAGES/django.mo locale/ko/LC_MESSAGES/django.po
 
 # Regenerates both locks from pyproject.toml (needs uv: `pip install uv`).

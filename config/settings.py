@@ -207,6 +207,14 @@ HSDS_IMPORT_MAX_FILE_BYTES = env_int("HSDS_IMPORT_MAX_FILE_BYTES", 256 * 1024 * 
 HSDS_IMPORT_MAX_BYTES = env_int("HSDS_IMPORT_MAX_BYTES", 512 * 1024 * 1024, minimum=1)
 HSDS_IMPORT_MAX_RATIO = env_int("HSDS_IMPORT_MAX_RATIO", 100, minimum=1)
 HSDS_IMPORT_MAX_ROWS = env_int("HSDS_IMPORT_MAX_ROWS", 2_000_000, minimum=1)
+
+# Harvesting other directories' HSDS APIs (directory.harvest): each request's deadline in
+# seconds, retries of what may pass (timeouts, 429, 5xx) after BACKOFF, 2 x BACKOFF, ...
+# seconds, and the most bytes one response may hold.
+HARVEST_TIMEOUT = env_int("HARVEST_TIMEOUT", 30, minimum=1)
+HARVEST_RETRIES = env_int("HARVEST_RETRIES", 3, minimum=0)
+HARVEST_BACKOFF = env_int("HARVEST_BACKOFF", 2, minimum=0)
+HARVEST_MAX_BYTES = env_int("HARVEST_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 # Results per page on public lists.
 PAGE_SIZE = env_int("PAGE_SIZE", 20, minimum=1)
 # The most results one search returns, ranks and counts.

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import URLPattern, URLResolver
 
-from directory.models import Correction, Organization, Suggestion
+from directory.models import Correction, Feed, HarvestConflict, Organization, Suggestion
 from tests.factories import make_fact, make_issue, make_org, make_program
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +27,10 @@ def content():
     make_fact(issue)
     Suggestion.objects.create(name="Helping Hands Korea", summary="Care for children.")
     Correction.objects.create(organization=org, message="The address has changed.")
+    feed = Feed.objects.create(name="Open Directory", url="https://open.example/api/hsds/")
+    HarvestConflict.objects.create(
+        feed=feed, organization=org, kind="edited", incoming={"name": "P"}, local={"name": "Q"}
+    )
     return org
 
 
@@ -84,6 +88,7 @@ def test_the_walk_finds_every_kind_of_page(content):
     assert any(name.endswith("export") for name in names)
     assert any(name.endswith("simple_history") for name in names)
     assert any(name.endswith("suggestion_draft") for name in names)
+    assert any(name.endswith("harvestconflict_settle") for name in names)
 
 
 def test_a_staff_account_without_permissions_is_refused_every_model_page(

@@ -2,10 +2,10 @@
 
 from django.contrib import admin
 
-from directory.admin import contributions, opportunities, organizations, taxonomy
+from directory.admin import contributions, harvest, opportunities, organizations, taxonomy
 
 admin.site.site_header = "Causeway curation"
 admin.site.site_title = "Causeway curation"
 admin.site.index_title = "Listings"
 
-__all__ = ["contributions", "opportunities", "organizations", "taxonomy"]
+__all__ = ["contributions", "harvest", "opportunities", "organizations", "taxonomy"]

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from directory import compare as comparison
 from directory import results, trust
 from directory.filters import OrganizationFilter
-from directory.models import Opportunity, Organization
+from directory.models import HarvestedListing, Opportunity, Organization
 from directory.pagecache import cache_page_for_visitors
 from directory.ratelimit import ratelimit
 from directory.views.errors import answers_bad_requests
@@ -61,5 +61,8 @@ def organization_detail(request, slug):
         "ways_to_help": ways_to_help(organization, opportunities),
         "checklist": trust.checklist(organization),
         "opportunities": opportunities,
+        "harvest": HarvestedListing.objects.select_related("feed")
+        .filter(organization=organization)
+        .first(),
     }
     return render(request, "directory/organization_detail.html", ctx)
