@@ -13,6 +13,7 @@ PASSWORD = "a long and unguessable passphrase"
 ROLES = importlib.import_module("directory.migrations.0010_curator_and_editor_groups")
 OPPORTUNITIES = importlib.import_module("directory.migrations.0012_curators_manage_opportunities")
 VERIFICATIONS = importlib.import_module("directory.migrations.0027_curators_record_verifications")
+HARVEST = importlib.import_module("directory.migrations.0028_harvest_feeds")
 
 
 def ensure_roles() -> None:
@@ -36,6 +37,8 @@ def ensure_roles() -> None:
         "delete_organizationidentifier",
     ]
     mine = Permission.objects.filter(content_type__app_label="directory")
+    curating += HARVEST.GRANTS["Curators"]
+    editing += HARVEST.GRANTS["Editors"]
     for name, codenames in [("Curators", curating), ("Editors", editing)]:
         group, created = Group.objects.get_or_create(name=name)
         if created:
