@@ -158,13 +158,18 @@ def test_one_causeway_harvests_another(source, client, asked):
     feed = Feed.objects.get()
     assert feed.last_success is not None
 
-    # The source retires a listing: here it is archived, never deleted.
+    # The source retires one listing and deletes another: here both are archived, never
+    # deleted.
     source.change(
         "org = Organization.objects.get(name='C4ADS')\n"
         "org.status = 'archived'\n"
         "org.save()\n"
-        "index.refresh_organizations([org.pk])\n"
+        "gone = Organization.objects.get(name='Ministry of Unification')\n"
+        "gone_pk = gone.pk\n"
+        "gone.delete()\n"
+        "index.refresh_organizations([org.pk, gone_pk])\n"
     )
     third = _harvest(source)
-    assert "Archived: C4ADS" in third
-    assert Organization.objects.get(name="C4ADS").status == Organization.Status.ARCHIVED
+    assert "Archived: C4ADS, Ministry of Unification" in third
+    for name in ["C4ADS", "Ministry of Unification"]:
+        assert Organization.objects.get(name=name).status == Organization.Status.ARCHIVED
