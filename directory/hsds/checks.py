@@ -3,10 +3,13 @@
 `Planner.plan()` converts each object through `mapping` and keeps every problem with
 where it came from (file and row, or JSON path) and the HSDS field; `match` then ties the
 plans to existing rows and runs the models' validators.
+
+An import plans a file one batch of documents at a time with one Planner, which keeps what
+must hold across the whole file: the ids seen so far (`_Seen`, with where each was first
+seen) and the organization slugs taken, never the documents themselves.
 """
 
-import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 
 from django.core.exceptions import ValidationError
 
@@ -16,19 +19,22 @@ from directory.hsds.mapping import Reader
 from directory.hsds.match import Resolver, Terms
 from directory.hsds.plan import CLEANED, OrgPlan, Plan, Problem, ProgramPlan, as_uuid
 from directory.hsds.taxonomies import help_field_by_term
-from directory.models import Country, Issue
+from directory.models import Country, Issue, Organization
+
+ORGANIZATION = "organization"
+NESTED = "nested organization"  # kept apart from ORGANIZATION, see Planner.plan
 
 
 class Planner:
     """Turns a file's documents into a Plan, collecting every problem on the way."""
 
-    def __init__(self, *, publish: bool, origins: Origins, progress):
+    def __init__(self, *, publish: bool, origins: Origins):
         self.publish = publish
         self.origins = origins
-        self.progress = progress
         self.problems: list[Problem] = []
         self._reported: set[tuple[str, str]] = set()
-        self._seen: dict[tuple[str, uuid.UUID], str] = {}
+        self._seen = _Seen()
+        self._slugs: set[str] | None = None
         names = dict(Country.objects.values_list("code", "name"))
         self.codes = set(names)
         self.codes_by_name = {name.casefold(): code for code, name in names.items()}
@@ -60,11 +66,23 @@ class Planner:
                 self.report(at, hsds_field, messages[0])
 
     def unique(self, kind: str, hsds_id, where: str) -> None:
+        """Report an id already seen in the file, in this batch or any before it."""
         if hsds_id is None:
             return
-        first = self._seen.setdefault((kind, hsds_id), where)
+        first = self._seen.first(kind, hsds_id, where)
         if first != where:
             self.report(where, "id", f"Duplicate {kind} id “{hsds_id}”, also at {first}.")
+
+    def seen_organization(self, hsds_id) -> bool:
+        """Whether the file holds the organization, in full or nested in a service."""
+        return self._seen.has(ORGANIZATION, hsds_id) or self._seen.has(NESTED, hsds_id)
+
+    def taken_slugs(self) -> set[str]:
+        """The organization slugs taken: read once, then kept current as slugs are given
+        (rereading them for every batch would read the whole table a thousand times)."""
+        if self._slugs is None:
+            self._slugs = set(Organization.objects.values_list("slug", flat=True))
+        return self._slugs
 
     def unread(self, doc: dict, kind: str) -> None:
         """Count the fields of `doc` Causeway has no place for, as "<object> <field>"."""
@@ -87,17 +105,18 @@ class Planner:
 
     # Reading documents
 
-    def plan(self, orgs, services, terms=()) -> Plan:
-        """Plans for organizations, standalone services and standalone taxonomy terms,
-        each given as (document, where it is)."""
-        covered = _covered_programs(orgs, services)
+    def plan(self, orgs, services, terms=(), nested=()) -> Plan:
+        """Plans for organizations, standalone services, standalone taxonomy terms and
+        the organizations nested in those services, each given as (document, where it is).
+
+        A nested organization may come in full later in the file: it is counted apart,
+        so that is no duplicate, and the full one then updates what it created."""
+        covered = _covered_programs([*orgs, *nested], services)
         for term, where in terms:
             if self.terms.resolve(as_uuid(term.get("id")), term, where) is None:
                 self.ignored["taxonomy terms of other taxonomies"] += 1
-        org_plans = [
-            self.organization(doc, where, covered)
-            for doc, where in self.progress(orgs, desc="Checking", unit=" organizations")
-        ]
+        org_plans = [self.organization(doc, where, covered) for doc, where in orgs]
+        org_plans += [self.organization(doc, where, covered, NESTED) for doc, where in nested]
         programs = [p for org in org_plans for p in org.programs]
         for doc, where in services:
             owner = doc.get("organization") if isinstance(doc.get("organization"), dict) else {}
@@ -107,7 +126,7 @@ class Planner:
             programs.append(self.service(doc, where, org_id))
         return Resolver(self).resolve(org_plans, programs)
 
-    def organization(self, doc: dict, where: str, covered: set[str]) -> OrgPlan:
+    def organization(self, doc: dict, where: str, covered: set[str], kind=ORGANIZATION) -> OrgPlan:
         reader = Reader(doc)
         plan = OrgPlan(mapping.organization_fields(reader), where)
         self.report_all(where, reader.problems)
@@ -116,7 +135,7 @@ class Planner:
         if legal_status not in mapping.EMPTY and not mapping.known_legal_status(legal_status):
             self.ignored["organization legal_status not a Causeway type (read as Other)"] += 1
         org_id = plan.values["hsds_id"]
-        self.unique("organization", org_id, where)
+        self.unique(kind, org_id, where)
         if "organization_identifiers" in doc:
             plan.identifiers = self.identifiers(doc, where)
         if "locations" in doc:
@@ -208,6 +227,45 @@ class Planner:
             if obj is not None and obj not in chosen:
                 chosen.append(obj)
         return issues, focus_areas, links
+
+
+class _Seen:
+    """The ids seen so far, by kind, each with where it was first seen, kept small: a
+    million organizations bring four million ids. An id is kept as a 128-bit integer and
+    its place as bytes, with the part before the first "[" (the file's name and list,
+    `export.json $.contents`, the same for every place) kept once and numbered."""
+
+    def __init__(self):
+        self.ids: dict[str, dict[int, bytes]] = defaultdict(dict)
+        self.heads: dict[str, int] = {}
+        self.names: list[str] = []
+
+    def first(self, kind: str, hsds_id, where: str) -> str:
+        """Where the id was first seen; `where` if this is the first time."""
+        packed = self.ids[kind].setdefault(hsds_id.int, b"")
+        if not packed:
+            self.ids[kind][hsds_id.int] = self._pack(where)
+            return where
+        return self._unpack(packed)
+
+    def has(self, kind: str, hsds_id) -> bool:
+        return hsds_id is not None and hsds_id.int in self.ids[kind]
+
+    def _pack(self, where: str) -> bytes:
+        head, bracket, tail = where.partition("[")
+        if not bracket:
+            return b"-" + where.encode()
+        if head not in self.heads:
+            self.heads[head] = len(self.names)
+            self.names.append(head)
+        return f"{self.heads[head]}[{tail}".encode()
+
+    def _unpack(self, packed: bytes) -> str:
+        text = packed.decode()
+        if text.startswith("-"):
+            return text[1:]
+        number, _bracket, tail = text.partition("[")
+        return f"{self.names[int(number)]}[{tail}"
 
 
 def _covered_programs(orgs, services) -> set[str]:

@@ -4,14 +4,17 @@ Accepted: JSON holding one organization, a list of them or a Page (`{"contents":
 with services and programs nested; services with their organization nested (as
 `service_full.json`); taxonomy terms (those of Causeway's taxonomies become issues and
 focus areas); and the tabular package, as a folder or .zip of CSV files, or as the
-specification's `tabular.json`. A file is read and checked in full before anything is
-written: every problem is collected with its file, row or JSON path, HSDS field and
-message (a JSON path such as `export.json $.contents[3].services[0]`), and a file with
-any problem writes nothing. Objects are matched on their HSDS id, so importing a file
-again updates what the first import created. Text the database refuses (NUL) or that
-would break where it is shown (other control characters, line breaks in names) is a
-problem too, and a CSV package past the HSDS_IMPORT_MAX_* settings (`limits`) is refused
-before it fills the memory.
+specification's `tabular.json`. A JSON list (or a Page's `contents`) is read, checked
+and written a batch of documents at a time, so memory holds one batch whatever the file's
+size; a CSV package is nested whole first (its rows may come in any order). Every batch is
+written in one transaction: every problem is collected with its file, row or JSON path,
+HSDS field and message (a JSON path such as `export.json $.contents[3].services[0]`), and
+a file with any problem, in any batch, writes nothing. What must hold across the file
+(ids not repeated, slugs unique) is kept as small sets of keys in the `checks.Planner`.
+Objects are matched on their HSDS id, so importing a file again updates what the first
+import created. Text the database refuses (NUL) or that would break where it is shown
+(other control characters, line breaks in names) is a problem too, and a CSV package past
+the HSDS_IMPORT_MAX_* settings (`limits`) is refused before it fills the memory.
 
 A nested list that is present is complete: an organization's `services` replace its
 programs, its `attributes` its issues, focus areas and links, its `locations` its
@@ -21,26 +24,43 @@ ignored, and counted in `Result.ignored`: every field of an object holding a val
 the import does not read (as "service schedules"), every table of a package it does not
 read (as "phones.csv"), and every value it reads only in part (a service status
 "defunct", a legal status that is not a Causeway type).
+
+Batches see one another only through the directory and those keys: a standalone service
+must come after its organization in the file (or name one the directory has); a program
+moving between two organizations listed in different batches is deleted and created
+again rather than moved; an HSDS program is taken as carried by its services only when
+they are in its batch.
 """
 
 import gc
 import json
 from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from directory.hsds import bulk, csv_package, limits
+from directory.hsds import bulk, csv_package, jsonstream, limits
 from directory.hsds.checks import Planner
-from directory.hsds.plan import Problem, Result
+from directory.hsds.plan import Problem, Result, as_uuid
 from directory.models import Organization
 from directory.search import index
 
 __all__ = ["ImportFailed", "Problem", "Result", "import_documents", "import_path", "read"]
 
+# Documents checked and written together: enough for bulk statements to pay, few enough
+# that a batch's documents, plans and model instances stay a few megabytes.
+BATCH = 1000
 # Above this many organizations one index rebuild beats refreshing them one batch at a time.
 REBUILD_THRESHOLD = 1000
+# The cyclic garbage collector's automatic passes cost a quarter of an import's time, and a
+# batch makes little cyclic garbage: the collector rests during an import and runs every
+# this many batches instead, so that garbage stays bounded too.
+COLLECT_EVERY = 20
 
 
 class ImportFailed(Exception):
@@ -51,15 +71,25 @@ class ImportFailed(Exception):
 
 @dataclass
 class Source:
-    """What a file holds: organizations and standalone services, each with where it is."""
+    """What a file holds: its documents, each with where it is, read as they are needed,
+    and what reading them found (problems, ignored tables and objects)."""
 
     name: str
-    organizations: list[tuple[dict, str]]
-    services: list[tuple[dict, str]]
-    origins: csv_package.Origins
-    problems: list[Problem]
-    terms: list[tuple[dict, str]] = field(default_factory=list)
+    documents: Iterable[tuple[Any, str]]
+    origins: csv_package.Origins = field(default_factory=csv_package.Origins)
+    problems: list[Problem] = field(default_factory=list)
     ignored: Counter = field(default_factory=Counter)
+
+
+@dataclass
+class Batch:
+    """Documents sorted by kind, each as (document, where it is)."""
+
+    organizations: list = field(default_factory=list)
+    services: list = field(default_factory=list)
+    terms: list = field(default_factory=list)
+    nested: list = field(default_factory=list)  # organizations inside services
+    size: int = 0
 
 
 def _no_progress(iterable, **_kwargs):
@@ -68,54 +98,85 @@ def _no_progress(iterable, **_kwargs):
 
 def import_path(path, *, publish=False, dry_run=False, progress=_no_progress) -> Result:
     """Check and (unless `dry_run`) write the file at `path`; raises ImportFailed."""
-    # An import allocates millions of objects that live until it ends and makes almost no
-    # reference cycles: the cyclic collector's repeated passes over them cost a quarter of
-    # a large import's time, so it rests until the import is over.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        source = read(Path(path))
-        if len(source.organizations) <= REBUILD_THRESHOLD:
-            progress = _no_progress
+    with read(Path(path)) as source:
         return _import(source, publish=publish, dry_run=dry_run, progress=progress)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def import_documents(documents: list, *, name: str, publish=False, dry_run=False) -> Result:
     """Check and (unless `dry_run`) write HSDS documents already read (a harvest's pages),
     all or nothing, as `import_path` does a file's; raises ImportFailed."""
-    source = _from_documents(documents, name, f"{name} $")
+    source = Source(name, _located(documents, f"{name} $"))
     return _import(source, publish=publish, dry_run=dry_run, progress=_no_progress)
 
 
 def _import(source: Source, *, publish, dry_run, progress) -> Result:
-    planner = Planner(publish=publish, origins=source.origins, progress=progress)
-    plan = planner.plan(source.organizations, source.services, source.terms)
-    problems = source.problems + planner.problems
-    if problems:
-        raise ImportFailed(problems)
-    counts = plan.counts()
-    counts.ignored.update(source.ignored)
-    counts.ignored.update(planner.ignored)
-    if dry_run:
-        return counts
+    """Check and write the source batch by batch in one transaction, rolled back when any
+    batch has a problem (after checking the rest, to report every problem) or for a dry
+    run, which so counts exactly what an import would write."""
+    planner = Planner(publish=publish, origins=source.origins)
+    result, changes = Result(), _Changes()
     try:
-        with transaction.atomic():
-            org_ids, issue_ids = bulk.write(plan, progress=progress)
-            if publish:
-                counts.held_back = _hold_back_sourceless(org_ids)
-            if len(org_ids) > REBUILD_THRESHOLD:
-                index.rebuild()
-            elif org_ids or issue_ids:
-                index.refresh_issues(issue_ids)
-                index.refresh_organizations(org_ids)
+        with _collector_resting(), transaction.atomic():
+            for number, batch in enumerate(_batches(source, planner, progress), start=1):
+                if number % COLLECT_EVERY == 0:
+                    gc.collect()
+                plan = planner.plan(batch.organizations, batch.services, batch.terms, batch.nested)
+                if source.problems or planner.problems:
+                    continue  # nothing more is written, but the rest is still checked
+                result.add(plan.counts())
+                org_ids, issue_ids = bulk.write(plan, progress=_no_progress)
+                changes.add(org_ids, issue_ids)
+                if publish and not dry_run:
+                    result.held_back += _hold_back_sourceless(org_ids)
+            if source.problems or planner.problems:
+                raise ImportFailed(source.problems + planner.problems)
+            if dry_run:
+                transaction.set_rollback(True)
+            else:
+                changes.apply()
     except IntegrityError as error:
         # Someone took a slug or an identifier between the checks and the writes.
         message = f"The directory changed during the import ({error}); run it again."
         raise ImportFailed([Problem(source.name, "", message)]) from None
-    return counts
+    result.held_back.sort()
+    result.ignored.update(source.ignored)
+    result.ignored.update(planner.ignored)
+    return result
+
+
+@contextmanager
+def _collector_resting():
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+class _Changes:
+    """The organizations and issues whose search documents an import changed; past
+    REBUILD_THRESHOLD organizations, only that the whole index is to be rebuilt."""
+
+    def __init__(self):
+        self.organizations: set[int] = set()
+        self.issues: list[int] = []
+        self.rebuild = False
+
+    def add(self, org_ids, issue_ids) -> None:
+        self.issues += issue_ids
+        if not self.rebuild:
+            self.organizations.update(org_ids)
+            if len(self.organizations) > REBUILD_THRESHOLD:
+                self.rebuild, self.organizations = True, set()
+
+    def apply(self) -> None:
+        if self.rebuild:
+            index.rebuild()
+        elif self.organizations or self.issues:
+            index.refresh_issues(self.issues)
+            index.refresh_organizations(sorted(self.organizations))
 
 
 def _hold_back_sourceless(org_ids) -> list[str]:
@@ -124,47 +185,77 @@ def _hold_back_sourceless(org_ids) -> list[str]:
     sourceless = Organization.objects.filter(
         pk__in=org_ids, status=Organization.Status.PUBLISHED
     ).without_sources()
-    names = sorted(sourceless.values_list("name", flat=True))
+    names = list(sourceless.values_list("name", flat=True))
     Organization.objects.filter(pk__in=sourceless.values("pk")).update(
         status=Organization.Status.REVIEW
     )
     return names
 
 
-def read(path: Path) -> Source:
-    """The documents a file holds, each with where it is; raises ImportFailed when the
-    file cannot be read at all."""
+# Reading
+
+
+@contextmanager
+def read(path: Path) -> Iterator[Source]:
+    """The documents a file holds, each with where it is, read while the context is open;
+    raises ImportFailed when the file cannot be read at all, now or as it is read."""
     name = path.name
     if not path.exists():
         raise ImportFailed([Problem(name, "", "No such file or folder.")])
-    try:
-        if path.is_dir() or _looks_like_zip(path):
+    if path.is_dir() or _looks_like_zip(path):
+        with _unreadable(name):
             source = _from_tables(name, csv_package.read(path), prefix="", start=2)
             source.ignored.update(csv_package.unread_tables(path))
-            return source
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
-        if _is_tabular(data):
-            _check_tables(name, data)
-            return _from_tables(name, data, prefix=f"{name}: ", start=1)
+        yield source
+        return
+    with path.open("rb") as file:
+        with _unreadable(name):
+            document = jsonstream.open_json(file)
+        if document.items is None:
+            yield _from_value(name, document.value)
+        else:
+            located = _located(document.items, f"{name} {document.label}")
+            yield Source(name, _read_to_the_end(name, located))
+
+
+@contextmanager
+def _unreadable(name: str):
+    """A file that cannot be read at all becomes one problem naming why."""
+    try:
+        yield
     except (csv_package.PackageError, limits.TooLarge) as error:
         raise ImportFailed([Problem(name, "", str(error))]) from None
-    except UnicodeDecodeError as error:
+    except (UnicodeDecodeError, jsonstream.InvalidText) as error:
         raise ImportFailed([Problem(name, "", f"Not UTF-8 text ({error}).")]) from None
-    except json.JSONDecodeError as error:
+    except (json.JSONDecodeError, jsonstream.InvalidJSON) as error:
         raise ImportFailed([Problem(name, "", f"Invalid JSON: {error}.")]) from None
     except RecursionError:
         # The decoder recurses once per level: 100,000 nested lists exhaust the stack.
         message = "Invalid JSON: nested too deeply to read."
         raise ImportFailed([Problem(name, "", message)]) from None
-    if isinstance(data, dict) and "contents" in data:
-        items, label = data["contents"], f"{name} $.contents"
-    elif isinstance(data, list):
-        items, label = data, f"{name} $"
-    else:
-        items, label = [data], None
-    if not isinstance(items, list):
+
+
+def _read_to_the_end(name: str, documents: Iterator) -> Iterator:
+    """`documents`, failing the import (and so rolling back what it wrote) if the file
+    turns out not to be JSON further on."""
+    with _unreadable(name):
+        yield from documents
+
+
+def _located(documents: Iterable, label: str) -> Iterator[tuple[Any, str]]:
+    return ((document, f"{label}[{number}]") for number, document in enumerate(documents))
+
+
+def _from_value(name: str, data) -> Source:
+    """A file holding one document that is not a list of them: one organization or
+    service, or the specification's `tabular.json`."""
+    with _unreadable(name):
+        if _is_tabular(data):
+            _check_tables(name, data)
+            return _from_tables(name, data, prefix=f"{name}: ", start=1)
+    if isinstance(data, dict) and "contents" in data:  # a list would have been streamed
         raise ImportFailed([Problem(name, "contents", "Expected a list.")])
-    return _from_documents(items, name, label)
+    return Source(name, [(data, f"{name} $")])
 
 
 def _is_tabular(data) -> bool:
@@ -195,9 +286,12 @@ def _from_tables(name: str, tables: dict, *, prefix: str, start: int) -> Source:
     orgs, origins, orphans = csv_package.nest(tables, prefix=prefix, start=start)
     problems = [Problem(*orphan) for orphan in orphans]
     located = [(org, origins.get(org, name)) for org in orgs]
-    source = Source(name, located, [], origins, problems)
+    source = Source(name, located, origins, problems)
     source.ignored.update(table for table in tables if table not in csv_package.READ)
     return source
+
+
+# Batching
 
 
 # HSDS objects carry no type: these keys tell the others apart from organizations.
@@ -215,35 +309,54 @@ def _kind(item: dict) -> str:
     return next((kind for kind, keys in KINDS if keys & item.keys()), "organizations")
 
 
-def _from_documents(items: list, name: str, label: str | None) -> Source:
-    found: dict[str, list] = {kind: [] for kind, _keys in [*KINDS, ("organizations", ())]}
-    problems = []
-    for number, item in enumerate(items):
-        where = f"{label}[{number}]" if label else f"{name} $"
-        if isinstance(item, dict):
-            found[_kind(item)].append((item, where))
-        else:
-            problems.append(Problem(where, "", "Expected an object."))
-    services = found["services"]
-    for item, where in found.pop("services at locations"):
-        if isinstance(item.get("service"), dict):
-            services.append((item["service"], f"{where}.service"))
-    orgs = found["organizations"]
-    # A service's nested organization is imported too, unless the file holds it in full.
-    known = {str(org.get("id")) for org, _where in orgs}
-    for service, where in services:
+def _batches(source: Source, planner: Planner, progress) -> Iterator[Batch]:
+    """The source's documents, BATCH at a time, sorted by kind."""
+    batch = Batch()
+    for document, where in _with_progress(source.documents, progress):
+        _sort_into(batch, source, document, where)
+        if batch.size >= BATCH:
+            yield _with_nested(batch, planner)
+            batch = Batch()
+    if batch.size:
+        yield _with_nested(batch, planner)
+
+
+def _with_progress(documents: Iterable, progress) -> Iterable:
+    """The documents, with a progress bar once there are more than a small import holds."""
+    documents = iter(documents)
+    head = list(islice(documents, REBUILD_THRESHOLD + 1))
+    if len(head) <= REBUILD_THRESHOLD:
+        return head
+    return progress(chain(head, documents), desc="Checking and writing", unit=" documents")
+
+
+def _sort_into(batch: Batch, source: Source, document, where: str) -> None:
+    batch.size += 1
+    if not isinstance(document, dict):
+        source.problems.append(Problem(where, "", "Expected an object."))
+        return
+    kind = _kind(document)
+    if kind == "services at locations":
+        if isinstance(document.get("service"), dict):
+            batch.services.append((document["service"], f"{where}.service"))
+    elif kind in ("organizations", "services", "terms"):
+        getattr(batch, kind).append((document, where))
+    else:
+        # Causeway's taxonomies are its own; a location means something only within an
+        # organization (its country).
+        source.ignored[kind] += 1
+
+
+def _with_nested(batch: Batch, planner: Planner) -> Batch:
+    """A service's nested organization is imported too, unless the file holds it in
+    full (in this batch) or it came already (in an earlier one)."""
+    known = {str(org.get("id")) for org, _where in batch.organizations}
+    for service, where in batch.services:
         org = service.get("organization")
-        if isinstance(org, dict) and str(org.get("id")) not in known:
-            known.add(str(org.get("id")))
-            orgs.append((org, f"{where}.organization"))
-    source = Source(name, orgs, services, csv_package.Origins(), problems, found.pop("terms"))
-    # Causeway's taxonomies are its own; a location means something only within an
-    # organization (its country).
-    source.ignored.update(
-        {
-            kind: len(items)
-            for kind, items in found.items()
-            if kind not in ("organizations", "services")
-        }
-    )
-    return source
+        if not isinstance(org, dict):
+            continue
+        org_id = str(org.get("id"))
+        if org_id not in known and not planner.seen_organization(as_uuid(org_id)):
+            known.add(org_id)
+            batch.nested.append((org, f"{where}.organization"))
+    return batch

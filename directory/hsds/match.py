@@ -26,10 +26,16 @@ class Terms:
         self.by_id: dict = {}
         self.by_name: dict = {Issue: {}, FocusArea: {}}
         self.by_slug: dict = {Issue: {}, FocusArea: {}}
-        self.new: list = []
+        self.new: list = []  # created since the last `take_new`
         for model in (Issue, FocusArea):
             for obj in model.objects.all():
                 self._add(obj.hsds_id, obj)
+
+    def take_new(self) -> list:
+        """The terms created since the last call: each batch writes its own, and later
+        batches find them written."""
+        new, self.new = self.new, []
+        return new
 
     def _add(self, term_id, obj) -> None:
         self.by_id[term_id] = obj
@@ -76,7 +82,7 @@ class Resolver:
             org_plans,
             programs,
             identifiers,
-            self.planner.terms.new,
+            self.planner.terms.take_new(),
             stale_programs,
             stale_identifiers,
             self.touched,
@@ -113,7 +119,7 @@ class Resolver:
         with the existing organizations that standalone services name."""
         orgs = by_hsds_id(Organization, [p.values["hsds_id"] for p in org_plans] + other_ids)
         creating = any(p.values["hsds_id"] not in orgs for p in org_plans)
-        taken = set(Organization.objects.values_list("slug", flat=True)) if creating else set()
+        taken = self.planner.taken_slugs() if creating else set()
         Status = Organization.Status
         status = Status.PUBLISHED if self.planner.publish else Status.REVIEW
         for plan in org_plans:
@@ -170,7 +176,8 @@ class Resolver:
         for plan in programs:
             org = orgs.get(plan.org_id)
             if org is None:
-                if plan.org_id:
+                # One in an earlier batch with a problem was checked but not written.
+                if plan.org_id and not self.planner.seen_organization(plan.org_id):
                     message = f"No organization with id “{plan.org_id}” in the file or directory."
                     self.planner.report(plan.where, "organization_id", message)
                 org = Organization()

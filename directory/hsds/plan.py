@@ -68,6 +68,12 @@ class Result:
     # With --publish: organizations kept in review because they cite no source.
     held_back: list[str] = field(default_factory=list)
 
+    def add(self, other: "Result") -> None:
+        """Count `other` (one batch's) in this result too."""
+        for name in ("created", "updated", "deleted", "unchanged", "ignored"):
+            getattr(self, name).update(getattr(other, name))
+        self.held_back += other.held_back
+
 
 @dataclass
 class ProgramPlan:
