@@ -7,5 +7,7 @@ class DirectoryConfig(AppConfig):
 
     def ready(self):
         from directory import auth_log, checks  # noqa: F401  (checks register on import)
+        from directory.catalog import signals
 
         auth_log.connect()
+        signals.connect()

@@ -1,7 +1,9 @@
 """Caching of counts that are costly over a large directory and change only with content.
 
-Keys carry the content version, which every index write bumps in its own transaction, so
-a cached count is never served after the content it counted has changed.
+Keys carry the content version, which the catalog's writer (`directory.catalog`) moves
+with every change to public content, so a cached count is never served after the
+content it counted has changed. They carry the day too: an opportunity past its date
+stops showing ("Takes volunteers" on a card, the ways-to-help counts) without any write.
 """
 
 import hashlib
@@ -11,6 +13,7 @@ from typing import TypeVar
 
 from django.core.cache import cache
 from django.db.models import F
+from django.utils import timezone
 
 from directory.models import ContentVersion
 
@@ -43,7 +46,8 @@ def current_version(request=None, *, max_age: float = 0) -> int:
 
 
 def bump_version() -> None:
-    """Mark public content as changed; call inside the transaction that changes it."""
+    """Mark public content as changed. Called by the search index's refreshes, which the
+    catalog's writer runs: everything else calls `directory.catalog.changed()`."""
     global _last_read
     _last_read = None
     updated = ContentVersion.objects.filter(pk=1).update(version=F("version") + 1)
@@ -53,7 +57,8 @@ def bump_version() -> None:
 
 def _key(name: str, parts, request) -> str:
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-    return f"causeway:{name}:{current_version(request)}:{digest}"
+    today = timezone.localdate().isoformat()
+    return f"causeway:{name}:{current_version(request)}:{today}:{digest}"
 
 
 def cached(name: str, parts, compute: Callable[[], T], request=None) -> T:

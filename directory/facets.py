@@ -1,23 +1,26 @@
 """Counts of the current results by issue, focus area, country, type and way to help.
 
-An organization counts under an issue or focus area when it names it directly or through
-a current program (`OrganizationQuerySet.addressing`), under a country when it or any of
-its programs names it, and under a way to help as `directory.ways_to_help.offering_help`
+An organization counts under an issue, focus area or country when it names it directly or
+through a current program (`OrganizationQuerySet.addressing`, `working_in`; a country also
+as its headquarters), and under a way to help as `directory.ways_to_help.offering_help`
 says: the same rules the filters apply. Each facet is one query, whatever the number of results.
 
 A search's results are a bounded list of ids (at most SEARCH_MAX_RESULTS): their counts
 come from the facet values their search documents store, which the search returns with
-them (`counts_of`).
+them (`counts_of`). The whole directory's counts, and those of a list filtered on one
+value, are kept per change in `FacetCount` (`stored_counts`): the search index adjusts
+them whenever it rewrites organizations' documents (`adjust`), so no request recounts.
 """
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count
 
 from directory import ways_to_help
-from directory.models import Organization, SearchDocument
+from directory.models import FacetCount, Organization, SearchDocument
 
 _PAIRS = {
     "issue": """
@@ -42,7 +45,8 @@ _PAIRS = {
         WHERE headquarters_id IS NOT NULL AND id IN ({ids})
         UNION
         SELECT p.organization_id, pc.country_id FROM directory_program_countries pc
-        JOIN directory_program p ON p.id = pc.program_id WHERE p.organization_id IN ({ids})""",
+        JOIN directory_program p ON p.id = pc.program_id
+        WHERE p.active AND p.organization_id IN ({ids})""",
 }
 
 
@@ -94,6 +98,7 @@ def all_counts(organizations) -> dict[str, dict]:
 
 
 _FACET_KEYS = {"issue": int, "focus": int, "country": str, "type": str}
+_KEYS = {**_FACET_KEYS, "help": str}
 
 
 def counts_of(ids, known: dict[int, str] | None = None) -> dict[str, dict]:
@@ -113,6 +118,74 @@ def counts_of(ids, known: dict[int, str] | None = None) -> dict[str, dict]:
     counts: dict[str, dict] = {facet: {} for facet in _FACET_KEYS}
     for token, n in tokens.items():
         facet, _, value = token.partition(":")
-        counts[facet][_FACET_KEYS[facet](value)] = n
+        if facet in _FACET_KEYS:  # the ways to help are counted afresh below
+            counts[facet][_FACET_KEYS[facet](value)] = n
     counts["help"] = help_counts(Organization.objects.filter(pk__in=list(ids)))
     return counts
+
+
+# --- counts kept per change ------------------------------------------------------------------
+
+BATCH = 2000
+
+
+def _pairs(tokens: str) -> Iterator[tuple[str, str]]:
+    """Each (within, value) one organization with these facet tokens counts for."""
+    values = ["", *tokens.split()]
+    for within in values:
+        for value in values:
+            yield within, value
+
+
+def _tally(documents: Iterable[str]) -> Counter:
+    counts: Counter = Counter()
+    for tokens in documents:
+        counts.update(_pairs(tokens))
+    return counts
+
+
+def adjust(removed: Iterable[str], added: Iterable[str]) -> None:
+    """Move the stored counts from the organizations' old facet tokens (`removed`, one
+    string per document) to their new ones (`added`); call in the writing transaction."""
+    delta = _tally(added)
+    delta.subtract(_tally(removed))
+    changes = [(n, within, value) for (within, value), n in delta.items() if n]
+    if not changes:
+        return
+    table = FacetCount._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (within, value, count) VALUES (%s, %s, 0) "
+            "ON CONFLICT (within, value) DO NOTHING",
+            [(within, value) for n, within, value in changes if n > 0],
+        )
+        cursor.executemany(
+            f"UPDATE {table} SET count = count + %s WHERE within = %s AND value = %s", changes
+        )
+        cursor.execute(f"DELETE FROM {table} WHERE count = 0")
+
+
+def recount() -> None:
+    """Count every published organization's documents afresh (after a full rebuild)."""
+    documents = SearchDocument.objects.filter(kind=SearchDocument.Kind.ORGANIZATION)
+    counts = _tally(documents.values_list("facets", flat=True).iterator(chunk_size=BATCH))
+    FacetCount.objects.all().delete()
+    FacetCount.objects.bulk_create(
+        [FacetCount(within=w, value=v, count=n) for (w, v), n in counts.items()],
+        batch_size=BATCH,
+    )
+
+
+def stored_counts(within: str = "") -> tuple[int, dict[str, dict]]:
+    """The number of published organizations holding the facet token `within` (every one
+    when empty), and their counts by facet, as `all_counts` gives them."""
+    counts: dict[str, dict] = {facet: {} for facet in (*_FACET_KEYS, "help")}
+    counts["help"] = {"donate": 0, "volunteer": 0}
+    total = 0
+    for value, n in FacetCount.objects.filter(within=within).values_list("value", "count"):
+        if not value:
+            total = n
+            continue
+        facet, _, key = value.partition(":")
+        counts[facet][_KEYS[facet](key)] = n
+    return total, counts

@@ -19,13 +19,10 @@ from directory.models import Country, FocusArea, Issue, Opportunity, Organizatio
 FILTER_PARAMETERS = ("q", "issue", "focus", "country", "type", "help")
 
 
-def countries_in_use(request=None) -> list[str]:
-    """Codes of the countries any published listing names: the country filter's options."""
-
-    def codes() -> list[str]:  # a query costly to build as well as to run
-        return list(Country.objects.in_use().values_list("pk", flat=True))
-
-    return cached("countries-in-use", (), codes, request)
+def countries_in_use() -> list[str]:
+    """Codes of the countries any published listing counts under: the country filter's
+    options, read from the counts kept per change."""
+    return sorted(facets.stored_counts()[1]["country"])
 
 
 class SearchField(forms.CharField):
@@ -175,7 +172,7 @@ class OrganizationFilter(DescribedFilters, django_filters.FilterSet):
     )
     country = InUseChoiceFilter(
         label=_("Country"),
-        queryset=lambda request: Country.objects.filter(pk__in=countries_in_use(request)),
+        queryset=lambda request: Country.objects.filter(pk__in=countries_in_use()),
         accepted=Country.objects.all(),  # any ISO 3166 code
         to_field_name="code",
         method="filter_country",
@@ -258,12 +255,29 @@ class OrganizationFilter(DescribedFilters, django_filters.FilterSet):
             return set(self.ranked_ids)
         return set(queryset.values_list("pk", flat=True))
 
+    def facet_token(self) -> str | None:
+        """The one facet value the list is narrowed to, as the counts store it ("" for the
+        whole directory), or None when a search or two filters narrow it."""
+        chosen = {
+            name: value for name in FILTER_PARAMETERS if (value := self.form.cleaned_data.get(name))
+        }
+        if not chosen:
+            return ""
+        if len(chosen) > 1 or "q" in chosen:
+            return None
+        ((name, value),) = chosen.items()  # each filter is named as its facet
+        return f"{name}:{getattr(value, 'pk', value)}"
+
     def facet_counts(self) -> dict[str, dict]:
-        """Counts of the current results by facet: a search's from its documents, a whole
-        filtered list's with grouped queries cached until the content changes."""
+        """Counts of the current results by facet: a search's from its documents, the
+        whole directory's or a list narrowed to one value from the counts kept per change,
+        a list narrowed further with grouped queries cached until the content changes."""
         queryset = self.qs  # runs the search, if any
         if self.outcome is not None:
             return facets.counts_of(self.matching_ids, self.outcome.facets)
+        token = self.facet_token()
+        if token is not None:
+            return facets.stored_counts(token)[1]
         parts = sorted((name, self.data.get(name, "")) for name in FILTER_PARAMETERS)
         # The day too: an opportunity that expires stops counting as a way to volunteer.
         parts.append(("day", timezone.localdate().isoformat()))

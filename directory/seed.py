@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.text import slugify
 
+from directory.catalog import flush
 from directory.models import (
     Country,
     FocusArea,
@@ -32,7 +33,6 @@ from directory.models import (
     Skill,
     Source,
 )
-from directory.search import index
 
 SEED_FILE = Path(settings.BASE_DIR) / "fixtures" / "seed.json"
 
@@ -205,9 +205,7 @@ def load(data: dict, *, update: bool = False) -> Stats:
         org = _resolve(organizations, [row["organization"]], where)[0]
         if org.pk in created_orgs or update:
             _load_opportunity(loader, row, org, issues, where)
-    if loader.stats.changed:
-        index.refresh_issues([issue.pk for issue in issues.values()])
-        index.refresh_organizations([org.pk for org in organizations.values()])
+    flush()  # what the saves changed, in the load's transaction
     return loader.stats
 
 

@@ -593,6 +593,7 @@ SCHEDULE = {
     "causeway-erase-contact-details": ("erase_contact_details", 1),
     "causeway-check-links": ("check_links", 7),
     "causeway-harvest": ("harvest_hsds", 1 / 24),
+    "causeway-expire-opportunities": ("expire_opportunities", 1),
 }
 HARDENING = {
     "NoNewPrivileges": "yes",

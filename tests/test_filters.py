@@ -7,6 +7,7 @@ from html import unescape
 import pytest
 from django.db import connection
 from django.db.models import F
+from django.test import TestCase
 
 from directory.models import Country, Organization
 from tests.factories import make_focus_area, make_issue, make_org, make_program
@@ -325,14 +326,16 @@ def _open_opportunity(org, **fields):
     from directory.models import Opportunity
 
     fields.setdefault("status", Opportunity.Status.PUBLISHED)
-    return Opportunity.objects.create(
-        organization=org,
-        title=fields.pop("title", "Tutor"),
-        slug=fields.pop("slug", "tutor"),
-        description="Teach English.",
-        apply_url="https://example.org/apply",
-        **fields,
-    )
+    # Saved as any ORM write is: the writer applies it when the transaction commits.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return Opportunity.objects.create(
+            organization=org,
+            title=fields.pop("title", "Tutor"),
+            slug=fields.pop("slug", "tutor"),
+            description="Teach English.",
+            apply_url="https://example.org/apply",
+            **fields,
+        )
 
 
 def test_an_open_opportunity_counts_as_taking_volunteers(client, directory):

@@ -886,9 +886,13 @@ def test_the_organization_page_shows_a_hostile_name_as_text(client, hostile):
     assert f"<title>{escape(XSS_ORG)} · Causeway</title>" in html
 
 
+@pytest.mark.parametrize("sorted_below", [5000, 0], ids=["sorted", "walked"])
 def test_issue_page_lists_the_first_programs_on_it_by_organization_name(
-    client, settings, monkeypatch
+    client, settings, monkeypatch, sorted_below
 ):
+    # Both ways of finding them (few programs sorted, many found by walking organizations)
+    # list the same.
+    monkeypatch.setattr("directory.views.browse.SORTED_BELOW", sorted_below)
     settings.PAGE_CACHE_SECONDS = 0  # each request renders afresh
     issue = make_issue("Child labor", slug="child-labor")
     other = make_issue("Refugees", slug="refugees")

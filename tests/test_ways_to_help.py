@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.test import TestCase
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -188,15 +189,17 @@ def test_the_list_filters_organizations_by_way_to_help(client, help, expected):
 
 
 def open_opportunity(org, slug="tutor", **fields):
+    """An opportunity saved as any ORM write is: the writer applies it on commit."""
     fields.setdefault("status", Opportunity.Status.PUBLISHED)
-    return Opportunity.objects.create(
-        organization=org,
-        title=fields.pop("title", slug.title()),
-        slug=slug,
-        description="Teach English.",
-        apply_url="https://example.org/apply",
-        **fields,
-    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return Opportunity.objects.create(
+            organization=org,
+            title=fields.pop("title", slug.title()),
+            slug=slug,
+            description="Teach English.",
+            apply_url="https://example.org/apply",
+            **fields,
+        )
 
 
 def test_an_open_opportunity_is_a_way_to_volunteer_without_a_volunteer_page(client):

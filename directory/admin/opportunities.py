@@ -4,7 +4,8 @@ from django.contrib import admin
 
 from directory.admin.curation import CurationAdmin
 from directory.admin.organizations import StatusRulesForm, limit_status_choices
-from directory.cache import bump_version
+from directory.catalog import flush
+from directory.catalog.admin import CatalogAdminMixin
 from directory.models import Opportunity, Skill
 
 
@@ -15,7 +16,7 @@ class OpportunityForm(StatusRulesForm):
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(CurationAdmin):
+class OpportunityAdmin(CatalogAdminMixin, CurationAdmin):
     form = OpportunityForm
     list_display = ["title", "organization", "mode", "country", "expires", "status"]
     list_filter = [
@@ -39,9 +40,6 @@ class OpportunityAdmin(CurationAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # archive instead; the history keeps every version
 
-    def published_change(self, obj) -> None:
-        bump_version()  # organization and issue pages list opportunities
-
 
 @admin.register(Skill)
 class SkillAdmin(admin.ModelAdmin):
@@ -51,4 +49,8 @@ class SkillAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        bump_version()
+        flush()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        flush()

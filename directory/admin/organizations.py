@@ -1,9 +1,10 @@
 """Curation of organizations and their programs.
 
 Curators add and edit listings and send them to review; Editors (the
-`publish_organization` permission) also publish, archive and restore them. Every save and
-status action refreshes the search index in the same transaction. Organizations are
-archived, never deleted, and every change is kept in their history.
+`publish_organization` permission) also publish, archive and restore them. Every save,
+revert and status action reaches search, counts and cached pages in its own transaction
+(`catalog.flush()`, last). Organizations are archived, never deleted, and every change is
+kept in their history.
 """
 
 from django import forms
@@ -22,10 +23,11 @@ from directory.admin.uploads import (
     PrivateConfirmForm,
     PrivateUploadStorage,
 )
+from directory.catalog import flush
+from directory.catalog.admin import CatalogAdminMixin
 from directory.models import Correction, Organization, OrganizationIdentifier, Program, Verification
 from directory.models.listings import NEEDS_SOURCE
 from directory.models.verification import CHECKS
-from directory.search import index
 
 Status = Organization.Status
 EDITOR_ONLY = {Status.PUBLISHED, Status.ARCHIVED}
@@ -183,7 +185,7 @@ class BrokenLinksFilter(admin.SimpleListFilter):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(SpreadsheetAdmin, CurationAdmin):
+class OrganizationAdmin(CatalogAdminMixin, SpreadsheetAdmin, CurationAdmin):
     form = OrganizationForm
     resource_classes = [OrganizationResource]
     list_display = [
@@ -314,7 +316,7 @@ class OrganizationAdmin(SpreadsheetAdmin, CurationAdmin):
 
     def published_change(self, obj) -> None:
         obj.refresh_last_verified()
-        index.refresh_organizations([obj.pk])
+        super().published_change(obj)
 
     def after_revert(self, obj, record) -> None:
         # Programs are edited on the organization's page, so reverting it brings back their
@@ -336,14 +338,12 @@ class OrganizationAdmin(SpreadsheetAdmin, CurationAdmin):
                 organization.status = status
                 organization._change_reason = f"Status set to {status} by an admin action"
                 organization.save(update_fields=["status", "updated"])
-            ids = [organization.pk for organization in organizations]
-            index.refresh_organizations(ids)
+            flush()
+        count = len(organizations)
         self.message_user(
             request,
-            ngettext(
-                "%(count)d organization %(verb)s.", "%(count)d organizations %(verb)s.", len(ids)
-            )
-            % {"count": len(ids), "verb": verb},
+            ngettext("%(count)d organization %(verb)s.", "%(count)d organizations %(verb)s.", count)
+            % {"count": count, "verb": verb},
             messages.SUCCESS,
         )
 
@@ -398,7 +398,7 @@ class ProgramForm(ConflictCheckForm):
 
 
 @admin.register(Program)
-class ProgramAdmin(SpreadsheetAdmin, CurationAdmin):
+class ProgramAdmin(CatalogAdminMixin, SpreadsheetAdmin, CurationAdmin):
     form = ProgramForm
     resource_classes = [ProgramResource]
     list_display = ["name", "organization", "active"]
@@ -407,22 +407,3 @@ class ProgramAdmin(SpreadsheetAdmin, CurationAdmin):
     search_fields = ["name", "summary", "organization__name"]
     autocomplete_fields = ["organization", "issues", "focus_areas", "countries"]
     prepopulated_fields = {"slug": ("name",)}
-
-    def published_change(self, obj) -> None:
-        index.refresh_organizations([obj.organization_id])
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # A program moved to another organization leaves its old one changed too.
-        previous = form.initial.get("organization")
-        if previous and previous != form.instance.organization_id:
-            index.refresh_organizations([previous])
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        index.refresh_organizations([obj.organization_id])
-
-    def delete_queryset(self, request, queryset):
-        org_ids = set(queryset.values_list("organization_id", flat=True))
-        super().delete_queryset(request, queryset)
-        index.refresh_organizations(org_ids)

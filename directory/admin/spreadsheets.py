@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
+from directory.catalog import flush
 from directory.models import (
     Country,
     FocusArea,
@@ -27,7 +28,6 @@ from directory.models import (
     Program,
     Source,
 )
-from directory.search import index
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\x00")
 
@@ -359,9 +359,11 @@ class ListingResource(resources.ModelResource):
             if field.column_name in links:
                 field.widget.apply(links[field.column_name], field.get_value(instance))
 
-
-def _imported_ids(result) -> list[int]:
-    return [row.object_id for row in result.valid_rows() if row.object_id]
+    def after_import(self, dataset, result, **kwargs):
+        # Each row's saves told the catalog what changed; the whole file reaches search,
+        # counts and pages at once, in the import's transaction. A preview is rolled back.
+        if not kwargs.get("dry_run"):
+            flush()
 
 
 EDITOR_ONLY = (Organization.Status.PUBLISHED, Organization.Status.ARCHIVED)
@@ -446,10 +448,6 @@ class OrganizationResource(ListingResource):
             return links["sources"]
         return list(instance.sources.all()) if instance.pk else []
 
-    def after_import(self, dataset, result, **kwargs):
-        if not kwargs.get("dry_run"):
-            index.refresh_organizations(_imported_ids(result))
-
 
 class ProgramResource(ListingResource):
     organization = fields.Field(
@@ -476,8 +474,3 @@ class ProgramResource(ListingResource):
         report_skipped = True
         clean_model_instances = True
         use_transactions = True
-
-    def after_import(self, dataset, result, **kwargs):
-        if not kwargs.get("dry_run"):
-            programs = Program.objects.filter(pk__in=_imported_ids(result))
-            index.refresh_organizations(programs.values_list("organization_id", flat=True))

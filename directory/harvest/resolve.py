@@ -11,6 +11,7 @@ no longer harvested: it is ours.
 from django.db import transaction
 from django.utils import timezone
 
+from directory import catalog
 from directory.harvest import run
 from directory.hsds import importer
 from directory.models import HarvestConflict, HarvestedListing
@@ -36,6 +37,7 @@ def take_feed(conflict: HarvestConflict, user) -> None:
         incoming = {str(org.hsds_id): conflict.incoming}
         run.remember(feed, [org], incoming, timezone.now())
     _close(conflict, Outcome.TOOK_FEED, user)
+    catalog.flush()
 
 
 @transaction.atomic

@@ -31,10 +31,10 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.text import slugify
 
+from directory import catalog
 from directory.harvest.client import Client, FeedError
 from directory.hsds import importer, mapping
 from directory.models import Feed, HarvestConflict, HarvestedListing, Organization, Program, Source
-from directory.search import index
 
 # Asked for changes since the last successful start minus this: the two machines' clocks
 # may disagree, and a listing changed while the last run was reading must not be missed.
@@ -158,6 +158,7 @@ def _write(feed: Feed, documents: list[dict], listed: set[str], started) -> Outc
         outcome.created = sorted(org.name for org in new)
         outcome.updated = sorted(org.name for org in applied if str(org.hsds_id) in existing)
     _removed(feed, listed, outcome)
+    catalog.flush()  # search, counts and pages commit with the harvest
     return outcome
 
 
@@ -195,7 +196,6 @@ def _welcome(feed: Feed, organizations: list[Organization]) -> None:
             org.status = Organization.Status.PUBLISHED
             org._change_reason = f"Published by the harvest of {feed.name}"
             org.save(update_fields=["status", "updated"])
-    index.refresh_organizations([org.pk for org in organizations])
 
 
 def remember(feed: Feed, organizations, incoming: dict[str, dict], when) -> None:
@@ -254,4 +254,3 @@ def archive(org: Organization, *, reason: str) -> None:
     org.status = Organization.Status.ARCHIVED
     org._change_reason = reason
     org.save(update_fields=["status", "updated"])
-    index.refresh_organizations([org.pk])

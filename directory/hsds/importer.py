@@ -44,6 +44,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from directory import catalog
 from directory.hsds import bulk, csv_package, jsonstream, limits
 from directory.hsds.checks import Planner
 from directory.hsds.plan import Problem, Result, as_uuid
@@ -172,11 +173,13 @@ class _Changes:
                 self.rebuild, self.organizations = True, set()
 
     def apply(self) -> None:
+        """Through the writer, inside the import's transaction: bulk writes send no
+        signals, so the import names what it wrote (`catalog.changed`)."""
         if self.rebuild:
             index.rebuild()
-        elif self.organizations or self.issues:
-            index.refresh_issues(self.issues)
-            index.refresh_organizations(sorted(self.organizations))
+        else:
+            catalog.changed(organizations=self.organizations, issues=self.issues)
+        catalog.flush()
 
 
 def _hold_back_sourceless(org_ids) -> list[str]:

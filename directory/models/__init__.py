@@ -10,7 +10,7 @@ from directory.models.listings import (
     Program,
 )
 from directory.models.opportunities import Opportunity, Skill
-from directory.models.search import ContentVersion, SearchDocument, SearchTerm
+from directory.models.search import ContentVersion, FacetCount, SearchDocument, SearchTerm
 from directory.models.taxonomy import Country, FocusArea, Issue, KeyFact, Source
 from directory.models.verification import Verification
 
@@ -20,6 +20,7 @@ __all__ = [
     "ContentVersion",
     "Correction",
     "Country",
+    "FacetCount",
     "Feed",
     "FocusArea",
     "HarvestConflict",

@@ -81,3 +81,29 @@ class ContentVersion(models.Model):
 
     def __str__(self) -> str:
         return f"content version {self.version}"
+
+
+class FacetCount(models.Model):
+    """How many published organizations hold a facet value, kept current per change.
+
+    Facet values are the tokens of organizations' search documents (`type:nonprofit`,
+    `issue:3`, `focus:5`, `country:FR`, `help:donate`). A row counts the organizations
+    holding `value` among those holding `within`; an empty `within` means every published
+    organization, an empty `value` the organizations holding `within` themselves. So the
+    unfiltered list's counts are the rows within "", a list filtered on one value reads
+    the rows within that value, and their totals are the rows whose value is "": no request
+    counts the directory. `directory.facets` reads and adjusts them; the search index calls
+    it whenever it rewrites organizations' documents, in the same transaction.
+    """
+
+    within = models.CharField(max_length=80, blank=True)
+    value = models.CharField(max_length=80, blank=True)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["within", "value"], name="directory_facetcount_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value or 'all'} within {self.within or 'all'}: {self.count}"

@@ -22,28 +22,11 @@ from directory.models.base import (
 from directory.validators import HttpUrlField, validate_not_future_year, validate_single_line
 
 
-class CountryQuerySet(models.QuerySet):
-    def in_use(self):
-        """Countries that a published organization or one of its programs names."""
-        from directory.models.listings import Organization, Program  # they refer to Country
-
-        published = Organization.objects.published()
-        named = Organization.countries.through.objects.filter(organization__in=published)
-        served = Program.countries.through.objects.filter(program__organization__in=published)
-        return self.filter(
-            Q(pk__in=named.values("country_id"))
-            | Q(pk__in=published.values("headquarters_id"))
-            | Q(pk__in=served.values("country_id"))
-        )
-
-
 class Country(models.Model):
     """An ISO 3166-1 country, loaded by a migration from django-countries."""
 
     code = models.CharField(max_length=2, primary_key=True, help_text="ISO 3166-1 alpha-2 code.")
     name = models.CharField(max_length=100)
-
-    objects = CountryQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -1,10 +1,11 @@
 """Keeps SearchDocument (and the SearchTerm vocabulary) in step with the directory.
 
-Callers name what changed (`refresh_organizations`, `refresh_issues`, ...) inside their
-own transaction, so the index is current the moment their change commits. Only public
-content is written: a draft, in-review or archived organization has no document at all.
-Documents are built from a handful of flat queries per batch of organizations, so a
-full `rebuild()` of a million organizations stays a bulk job, with one index build.
+What to refresh, and when, is for the catalog's writer to decide (`directory.catalog`):
+it calls `refresh_organizations` and `refresh_issues` with what changed, and `rebuild()`
+serves the bulk jobs that replace the whole index. Only public content is written: a
+draft, in-review or archived organization has no document at all. Documents are built
+from a handful of flat queries per batch of organizations, so a full `rebuild()` of a
+million organizations stays a bulk job, with one index build.
 """
 
 import re
@@ -15,6 +16,7 @@ from itertools import chain
 from django.db import connection, transaction
 from django.db.models import Q
 
+from directory import facets
 from directory.cache import bump_version
 from directory.models import (
     Issue,
@@ -25,6 +27,7 @@ from directory.models import (
     SearchTerm,
 )
 from directory.search.query import HANGUL_RUN
+from directory.ways_to_help import offering_help
 
 Kind = SearchDocument.Kind
 BATCH_SIZE = 2000
@@ -88,15 +91,28 @@ def _countries(through, owner_field: str, owner_ids) -> dict[int, set[str]]:
     return codes
 
 
-def facet_tokens(org_type: str, issues, focus_areas, countries) -> str:
+def facet_tokens(org_type: str, issues, focus_areas, countries, helping=()) -> str:
     """An organization's facet values as the search document stores them, so that the
-    counts of a search's results come from its documents (`directory.facets.counts_of`)."""
+    counts of a search's results come from its documents (`directory.facets.counts_of`)
+    and the counts kept per change from their difference (`directory.facets.adjust`)."""
     return " ".join(
         [f"type:{org_type}"]
         + [f"issue:{pk}" for pk in sorted(issues)]
         + [f"focus:{pk}" for pk in sorted(focus_areas)]
         + [f"country:{code}" for code in sorted(countries)]
+        + [f"help:{way}" for way in sorted(helping)]
     )
+
+
+def _ways_to_help(org_ids) -> dict[int, set[str]]:
+    """The ways each published organization offers, as `ways_to_help.offering_help`
+    decides them today."""
+    helping: dict[int, set[str]] = defaultdict(set)
+    published = Organization.objects.published().filter(pk__in=org_ids)
+    for way in ("donate", "volunteer"):
+        for pk in offering_help(published, way).values_list("pk", flat=True):
+            helping[pk].add(way)
+    return helping
 
 
 def _organization_documents(org_ids: list[int]) -> list[SearchDocument]:
@@ -128,6 +144,7 @@ def _organization_documents(org_ids: list[int]) -> list[SearchDocument]:
         Program.focus_areas.through, "program_id", "focusarea", program_ids
     )
     prog_countries = _countries(Program.countries.through, "program_id", program_ids)
+    helping = _ways_to_help(ids)
 
     # Korean names and summaries sit beside the English ones, so either language finds them.
     documents = []
@@ -147,8 +164,8 @@ def _organization_documents(org_ids: list[int]) -> list[SearchDocument]:
             _join(_names(program_names), _names(issues), _names(focus)),
             _join(description, *(_join(p.summary, p.summary_ko, p.description) for p in own)),
         )
-        # The same rules as the filters (`OrganizationQuerySet.addressing`): issues and focus
-        # areas named directly or through a current program, countries through any program.
+        # The same rules as the filters (`OrganizationQuerySet.addressing`, `working_in`):
+        # issues, focus areas and countries named directly or through a current program.
         current = [p for p in own if p.active]
         document.facets = facet_tokens(
             org_type,
@@ -156,8 +173,9 @@ def _organization_documents(org_ids: list[int]) -> list[SearchDocument]:
             org_focus_ids[org_id].union(*(prog_focus_ids[p.pk] for p in current)),
             org_countries[org_id].union(
                 {headquarters} if headquarters else set(),
-                *(prog_countries[p.pk] for p in own),
+                *(prog_countries[p.pk] for p in current),
             ),
+            helping[org_id],
         )
         documents.append(document)
         for program in own:
@@ -240,17 +258,24 @@ def _adjust_vocabulary(removed: Counter, added: Counter) -> None:
     SearchTerm.objects.filter(pk__in=emptied).delete()
 
 
+def _facets_of(documents) -> list[str]:
+    return [doc.facets for doc in documents if doc.kind == Kind.ORGANIZATION]
+
+
 def _replace(stale: Q, documents: list[SearchDocument]) -> None:
     """Drop the documents matching `stale` and write `documents`, vocabulary included."""
     for kind in (Kind.PROGRAM, Kind.ISSUE):
         # A program that moved between organizations has a document under its old owner.
         ids = [doc.object_id for doc in documents if doc.kind == kind]
         stale |= Q(kind=kind, object_id__in=ids)
-    old = SearchDocument.objects.filter(stale).only("kind", "name", "summary", "related")
+    old = list(
+        SearchDocument.objects.filter(stale).only("kind", "name", "summary", "related", "facets")
+    )
     removed = vocabulary(old)
-    old.delete()
+    SearchDocument.objects.filter(pk__in=[doc.pk for doc in old]).delete()
     SearchDocument.objects.bulk_create(documents, batch_size=BATCH_SIZE)
     _adjust_vocabulary(removed, vocabulary(documents))
+    facets.adjust(_facets_of(old), _facets_of(documents))
 
 
 @transaction.atomic
@@ -273,9 +298,10 @@ def organizations_addressing(issue_ids) -> set[int]:
 
 
 @transaction.atomic
-def refresh_issues(ids: Iterable[int]) -> None:
+def refresh_issues(ids: Iterable[int]) -> set[int]:
     """Rewrite the documents of these issues (and of issues related to them, which show
-    their names), and of the organizations that name them. Deleted issues are dropped."""
+    their names), and of the organizations that name them, whose ids it returns. Deleted
+    issues are dropped."""
     ids = set(ids)
     ids |= set(
         Issue.related.through.objects.filter(to_issue_id__in=ids).values_list(
@@ -284,7 +310,9 @@ def refresh_issues(ids: Iterable[int]) -> None:
     )
     bump_version()
     _replace(Q(kind=Kind.ISSUE, object_id__in=ids), _issue_documents(ids))
-    refresh_organizations(organizations_addressing(ids))
+    organizations = organizations_addressing(ids)
+    refresh_organizations(organizations)
+    return organizations
 
 
 def organizations_with_focus(focus_area_ids) -> set[int]:
@@ -370,4 +398,5 @@ def rebuild() -> int:
         SearchTerm.objects.bulk_create(
             [SearchTerm(term=t, documents=n) for t, n in terms.items()], batch_size=BATCH_SIZE
         )
+    facets.recount()
     return count

@@ -4,7 +4,6 @@ from django.db.models import Exists, F, OuterRef, Prefetch
 from django.shortcuts import get_object_or_404, render
 
 from directory import cards, facets, results
-from directory.cache import cached
 from directory.models import FocusArea, Issue, KeyFact, Opportunity, Organization, Program
 from directory.pagecache import cache_page_for_visitors
 from directory.views.errors import answers_bad_requests
@@ -15,13 +14,35 @@ GIVE_TO_SHOWN = 10
 OPPORTUNITIES_SHOWN = 10
 
 
+# Up to this many programs on an issue or in a focus area are read and sorted at once;
+# more, and the organizations are walked in name order instead (see `_first_programs`).
+SORTED_BELOW = 5000
+
+
+def _links_at_most(bound: int, **link) -> bool:
+    """Whether at most `bound` programs have this link (`issues=issue`), counted in the
+    link table's index and no further than the bound."""
+    ((name, target),) = link.items()
+    field = getattr(Program, name).field
+    rows = field.remote_field.through.objects.filter(**{field.m2m_reverse_field_name(): target})
+    return rows.order_by().values("pk")[: bound + 1].count() <= bound
+
+
 def _first_programs(**link):
     """The first programs on an issue (or in a focus area) by organization name.
 
-    They belong to the first organizations in name order that have one, so those are found
-    by walking the organizations in that order, instead of sorting every such program.
+    When there are many, they belong to the first organizations in name order that have
+    one, so those are found by walking the organizations in that order instead of sorting
+    every such program. When there are few, the walk would pass most organizations before
+    finding them (every one, when there are none): they are sorted instead.
     """
     programs = Program.objects.filter(**link)
+    if _links_at_most(SORTED_BELOW, **link):
+        return (
+            programs.filter(organization__status=Organization.Status.PUBLISHED)
+            .select_related("organization")
+            .order_by("organization__name", "organization_id", "-active", "name")[:PROGRAMS_SHOWN]
+        )
     owners = (
         Organization.objects.published()
         .filter(Exists(programs.filter(organization=OuterRef("pk"))))
@@ -41,22 +62,20 @@ def _with_counts(objects, counts):
     return [(obj, counts.get(obj.pk, 0)) for obj in objects]
 
 
-def _issue_counts(request):
-    published = Organization.objects.published()
-    return cached("issue-counts", (), lambda: facets.issue_counts(published), request)
+def _issue_counts():
+    return facets.stored_counts()[1]["issue"]
 
 
-def _focus_area_counts(request):
-    published = Organization.objects.published()
-    return cached("focus-area-counts", (), lambda: facets.focus_area_counts(published), request)
+def _focus_area_counts():
+    return facets.stored_counts()[1]["focus"]
 
 
 @cache_page_for_visitors
 def home(request):
     published = Organization.objects.published()
     ctx = {
-        "issues": _with_counts(Issue.objects.all(), _issue_counts(request)),
-        "focus_areas": _with_counts(FocusArea.objects.all(), _focus_area_counts(request)),
+        "issues": _with_counts(Issue.objects.all(), _issue_counts()),
+        "focus_areas": _with_counts(FocusArea.objects.all(), _focus_area_counts()),
         "recently_verified": cards.for_cards(
             published.filter(last_verified__isnull=False)
         ).order_by("-last_verified", "name")[:RECENTLY_VERIFIED],
@@ -66,7 +85,7 @@ def home(request):
 
 @cache_page_for_visitors
 def issue_list(request):
-    ctx = {"issues": _with_counts(Issue.objects.all(), _issue_counts(request))}
+    ctx = {"issues": _with_counts(Issue.objects.all(), _issue_counts())}
     return render(request, "directory/issue_list.html", ctx)
 
 
@@ -85,7 +104,7 @@ def issue_detail(request, slug):
     ctx = {
         "issue": issue,
         "page_obj": results.paginate(
-            request, organizations, count=_issue_counts(request).get(issue.pk, 0)
+            request, organizations, count=_issue_counts().get(issue.pk, 0)
         ),
         "give_to": addressing.exclude(donate_url="").order_by(
             F("last_verified").desc(nulls_last=True), "name"
@@ -101,7 +120,7 @@ def issue_detail(request, slug):
 
 @cache_page_for_visitors
 def focus_area_list(request):
-    ctx = {"focus_areas": _with_counts(FocusArea.objects.all(), _focus_area_counts(request))}
+    ctx = {"focus_areas": _with_counts(FocusArea.objects.all(), _focus_area_counts())}
     return render(request, "directory/focus_area_list.html", ctx)
 
 
@@ -114,7 +133,7 @@ def focus_area_detail(request, slug):
     ctx = {
         "focus_area": focus_area,
         "page_obj": results.paginate(
-            request, organizations, count=_focus_area_counts(request).get(focus_area.pk, 0)
+            request, organizations, count=_focus_area_counts().get(focus_area.pk, 0)
         ),
         "programs": _first_programs(focus_areas=focus_area),
     }

@@ -1,0 +1,170 @@
+"""Facet counts kept per change (`FacetCount`) against a brute-force count, on random data:
+after a rebuild, and after random changes that each went through the index one at a time.
+
+The brute force reads the rule as a visitor would state it: an organization counts under
+an issue, focus area or country it names directly or through a current program (or, for
+a country, as its headquarters); under a way to help when it has a donation page, or a
+volunteer page or an open opportunity."""
+
+import random
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from directory import facets
+from directory.models import Country, FacetCount, Opportunity, Organization, Program
+from directory.search import index
+from tests.factories import make_focus_area, make_issue, make_org
+
+pytestmark = pytest.mark.django_db
+
+TYPES = [choice for choice, _label in Organization.OrgType.choices]
+
+
+def _tokens(org: Organization, today) -> set[str]:
+    current = [p for p in org.programs.all() if p.active]
+    issues = {i.pk for i in org.issues.all()} | {i.pk for p in current for i in p.issues.all()}
+    focus = {f.pk for f in org.focus_areas.all()} | {
+        f.pk for p in current for f in p.focus_areas.all()
+    }
+    countries = {c.pk for c in org.countries.all()} | {
+        c.pk for p in current for c in p.countries.all()
+    }
+    if org.headquarters_id:
+        countries.add(org.headquarters_id)
+    opportunity_open = any(
+        o.status == "published" and (o.expires is None or o.expires >= today)
+        for o in org.opportunities.all()
+    )
+    helping = {"donate"} if org.donate_url else set()
+    if org.volunteer_url or opportunity_open:
+        helping.add("volunteer")
+    return {
+        f"type:{org.org_type}",
+        *(f"issue:{pk}" for pk in issues),
+        *(f"focus:{pk}" for pk in focus),
+        *(f"country:{code}" for code in countries),
+        *(f"help:{way}" for way in helping),
+    }
+
+
+def _brute_force() -> Counter:
+    today = timezone.localdate()
+    counts: Counter = Counter()
+    published = Organization.objects.published().prefetch_related(
+        "issues", "focus_areas", "countries", "opportunities",
+        "programs__issues", "programs__focus_areas", "programs__countries",
+    )  # fmt: skip
+    for org in published:
+        values = ["", *_tokens(org, today)]
+        counts.update((within, value) for within in values for value in values)
+    return counts
+
+
+def _stored() -> Counter:
+    return Counter({(r.within, r.value): r.count for r in FacetCount.objects.all()})
+
+
+@pytest.fixture
+def world():
+    rng = random.Random(20261205)
+    countries = list(Country.objects.all()[:6])
+    issues = [make_issue(f"Issue {n}") for n in range(5)]
+    areas = [make_focus_area(f"Area {n}") for n in range(4)]
+    orgs = []
+    for n in range(30):
+        org = make_org(
+            f"Org {n}",
+            index_it=False,
+            issues=rng.sample(issues, rng.randint(0, 2)),
+            focus_areas=rng.sample(areas, rng.randint(0, 2)),
+            countries=[c.pk for c in rng.sample(countries, rng.randint(0, 2))],
+            org_type=rng.choice(TYPES),
+            headquarters=rng.choice([None, *countries]),
+            donate_url=rng.choice(["", "https://give.example/"]),
+            volunteer_url=rng.choice(["", "", "https://help.example/"]),
+            status=rng.choice(["published", "published", "published", "draft", "archived"]),
+        )
+        for m in range(rng.randint(0, 3)):
+            program = Program.objects.create(
+                organization=org, name=f"Program {n}.{m}", slug=f"program-{m}",
+                summary="A program.", active=rng.random() < 0.7,
+            )  # fmt: skip
+            program.issues.set(rng.sample(issues, rng.randint(0, 2)))
+            program.focus_areas.set(rng.sample(areas, rng.randint(0, 1)))
+            program.countries.set(rng.sample(countries, rng.randint(0, 2)))
+        if rng.random() < 0.3:
+            Opportunity.objects.create(
+                organization=org, title=f"Opening {n}", slug=f"opening-{n}", description="Help.",
+                status="published",
+                expires=timezone.localdate() + timedelta(days=rng.choice([-3, 5])),
+            )  # fmt: skip
+        orgs.append(org)
+    index.rebuild()
+    return rng, orgs, issues, countries
+
+
+def test_stored_counts_equal_a_brute_force_count_after_a_rebuild(world):
+    assert _stored() == _brute_force()
+
+
+def test_stored_counts_stay_equal_through_random_changes_one_at_a_time(world):
+    rng, orgs, issues, countries = world
+    for _step in range(40):
+        org = rng.choice(orgs)
+        change = rng.choice(["status", "issue", "program", "type", "country", "donate"])
+        if change == "status":
+            org.status = rng.choice(["published", "draft", "archived"])
+            org.save()
+        elif change == "issue":
+            org.issues.set(rng.sample(issues, rng.randint(0, 3)))
+        elif change == "program":
+            program = org.programs.order_by("?").first()
+            if program:
+                program.active = not program.active
+                program.save()
+        elif change == "type":
+            org.org_type = rng.choice(TYPES)
+            org.save()
+        elif change == "country":
+            org.countries.set(rng.sample(countries, rng.randint(0, 2)))
+        else:
+            org.donate_url = "" if org.donate_url else "https://give.example/"
+            org.save()
+        index.refresh_organizations([org.pk])
+
+        assert _stored() == _brute_force(), (_step, change)
+
+
+def test_a_deleted_program_moves_its_organization_out_of_the_counts(world):
+    program = Program.objects.filter(active=True, issues__isnull=False).first()
+    org_id = program.organization_id
+    program.delete()
+    index.refresh_organizations([org_id])
+
+    assert _stored() == _brute_force()
+
+
+def test_the_stored_counts_read_as_the_grouped_queries_count(world):
+    total, counts = facets.stored_counts()
+    published = Organization.objects.published()
+
+    assert total == published.count()
+    grouped = facets.all_counts(published)
+    for facet in ("issue", "focus", "country", "type", "help"):
+        assert counts[facet] == {k: v for k, v in grouped[facet].items() if v}, facet
+
+
+def test_counts_within_one_value_read_as_the_filtered_list_counts(world):
+    _rng, _orgs, issues, _countries = world
+    issue = issues[0]
+    addressing = Organization.objects.published().addressing(issue)
+
+    total, counts = facets.stored_counts(f"issue:{issue.pk}")
+
+    assert total == addressing.count()
+    grouped = facets.all_counts(addressing)
+    for facet in ("issue", "focus", "country", "type", "help"):
+        assert counts[facet] == {k: v for k, v in grouped[facet].items() if v}, facet
