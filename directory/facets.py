@@ -159,8 +159,12 @@ def adjust(removed: Iterable[str], added: Iterable[str]) -> None:
             "ON CONFLICT (within, value) DO NOTHING",
             [(within, value) for n, within, value in changes if n > 0],
         )
+        # Never below zero: counts that drifted (a write that bypassed the writer) must
+        # not make a curator's save fail on the table's check; a rebuild recounts them.
         cursor.executemany(
-            f"UPDATE {table} SET count = count + %s WHERE within = %s AND value = %s", changes
+            f"UPDATE {table} SET count = CASE WHEN count + %s < 0 THEN 0 ELSE count + %s END"
+            " WHERE within = %s AND value = %s",
+            [(n, n, within, value) for n, within, value in changes],
         )
         cursor.execute(f"DELETE FROM {table} WHERE count = 0")
 

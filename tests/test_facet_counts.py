@@ -6,6 +6,7 @@ an issue, focus area or country it names directly or through a current program (
 a country, as its headquarters); under a way to help when it has a donation page, or a
 volunteer page or an open opportunity."""
 
+import importlib
 import random
 from collections import Counter
 from datetime import timedelta
@@ -14,7 +15,14 @@ import pytest
 from django.utils import timezone
 
 from directory import facets
-from directory.models import Country, FacetCount, Opportunity, Organization, Program
+from directory.models import (
+    Country,
+    FacetCount,
+    Opportunity,
+    Organization,
+    Program,
+    SearchDocument,
+)
 from directory.search import index
 from tests.factories import make_focus_area, make_issue, make_org
 
@@ -168,3 +176,36 @@ def test_counts_within_one_value_read_as_the_filtered_list_counts(world):
     grouped = facets.all_counts(addressing)
     for facet in ("issue", "focus", "country", "type", "help"):
         assert counts[facet] == {k: v for k, v in grouped[facet].items() if v}, facet
+
+
+def test_the_migration_fills_the_counts_and_gives_old_documents_their_ways_to_help(world):
+    """Migration 0029 on documents written before it (no `help:` tokens): the documents
+    gain them and the counts match a brute force, so later changes start from the truth."""
+    from django.apps import apps
+
+    fill = importlib.import_module("directory.migrations.0029_facet_counts").fill
+    for document in SearchDocument.objects.filter(kind="organization"):
+        document.facets = " ".join(t for t in document.facets.split() if "help:" not in t)
+        document.save(update_fields=["facets"])
+    FacetCount.objects.all().delete()
+
+    fill(apps, None)
+
+    assert _stored() == _brute_force()
+    assert SearchDocument.objects.filter(facets__contains="help:donate").exists()
+
+
+def test_counts_that_drifted_never_make_a_save_fail(world):
+    """A write that bypassed the writer can leave the counts behind; the next change must
+    still save (the check keeps counts at zero or more), and a rebuild puts them right."""
+    _rng, orgs, _issues, _countries = world
+    org = next(o for o in orgs if o.status == "published")
+    FacetCount.objects.filter(value=f"type:{org.org_type}").update(count=0)
+
+    org.status = Organization.Status.ARCHIVED
+    org.save()
+    index.refresh_organizations([org.pk])  # takes it out of counts that are already 0
+
+    assert not FacetCount.objects.filter(count__lt=0).exists()
+    index.rebuild()
+    assert _stored() == _brute_force()
