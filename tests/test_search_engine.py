@@ -1220,21 +1220,3 @@ def test_sqlite_ranking_looks_candidates_up_in_the_covering_index():
         cursor.execute(f"EXPLAIN QUERY PLAN {ranking}")
         plan = " | ".join(str(row[-1]) for row in cursor.fetchall())
     assert "USING COVERING INDEX directory_searchdoc_ranking" in plan, plan
-
-
-@pytest.mark.xfail(
-    POSTGRES,
-    strict=True,
-    reason="PostgreSQL looks for name matches only among documents whose text holds the "
-    "word ('korean' is not 'korea' to its stemmer), and only past SEARCH_CANDIDATES "
-    "matches: prefix matching on names there is issue 16's, not done",
-)
-def test_a_word_ranks_names_starting_with_it_above_mentions_elsewhere():
-    mentions = make_org("Hope Trust", summary="Works in Korea for Korea, as Korea needs.")
-    korean = make_org("Korean Church Aid", summary="Helps people in need.")
-    named = make_org("Korea Future", summary="Research and testimony.")
-
-    ranked = found("korea")
-
-    assert set(ranked[:2]) == {korean.pk, named.pk}
-    assert ranked[2] == mentions.pk

@@ -64,12 +64,11 @@ def _fts5_expression(parsed: ParsedQuery, kind: str) -> str:
 
 def _fts5_name_filter(item: Item) -> str | None:
     """An FTS5 condition that the item appears in the name column: its words as a phrase
-    (stemmed, as everywhere) whose last word may be the start of a longer one ("korea"
-    boosts "Korean"), a Hangul run as the start of a word in the name."""
+    (stemmed, as everywhere), a Hangul run as the start of a word in the name."""
     parts = []
     words = latin_words(item)
     if words:
-        parts.append('"' + " ".join(words) + '" *')
+        parts.append('"' + " ".join(words) + '"')
     parts += [f'"{run}" *' for run in HANGUL_RUN.findall(item.text)]
     return "name : (" + " AND ".join(parts) + ")" if parts else None
 
