@@ -14,7 +14,6 @@ under the content version, which the save moves on.
 """
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -24,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import percentile  # noqa: E402
+from bench.run import percentile, setup  # noqa: E402
 
 
 def main() -> None:
@@ -32,18 +31,7 @@ def main() -> None:
     parser.add_argument("--orgs", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
-    os.environ.setdefault(
-        "DATABASE_URL", f"sqlite:///{ROOT / 'bench' / f'bench-{args.orgs}.sqlite3'}"
-    )
-    os.environ.setdefault("SECRET_KEY", "benchmark-only")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("PAGE_CACHE_SECONDS", "0")
-    os.environ.setdefault("RATE_LIMIT_SEARCH", "1000000/s")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
+    setup(args.orgs)
     from django.db import connection, transaction
     from django.test import Client
     from django.test.utils import override_settings

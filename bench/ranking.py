@@ -10,7 +10,6 @@ bound costs; the target is 95%.
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -19,6 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.run import setup  # noqa: E402
+
 TOP = 20
 
 
@@ -26,16 +27,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orgs", type=int, default=100_000)
     args = parser.parse_args()
-    os.environ.setdefault(
-        "DATABASE_URL", f"sqlite:///{ROOT / 'bench' / f'bench-{args.orgs}.sqlite3'}"
-    )
-    os.environ.setdefault("SECRET_KEY", "benchmark-only")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
+    setup(args.orgs)
     from django.db import connection
     from django.test.utils import override_settings
 

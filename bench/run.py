@@ -28,6 +28,22 @@ def percentile(samples: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
+def setup(orgs: int) -> None:
+    """Django on the benchmark database of `orgs` organizations (bench/bench-N.sqlite3
+    unless DATABASE_URL names another), timing the server's own work: no whole-page cache,
+    no rate limit, no access log."""
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'bench' / f'bench-{orgs}.sqlite3'}")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("PAGE_CACHE_SECONDS", "0")
+    os.environ.setdefault("RATE_LIMIT_SEARCH", "1000000/s")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+
+
 def timed(call, repeat: int, before=None) -> list[float]:
     samples = []
     for _ in range(repeat):
@@ -63,19 +79,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    os.environ.setdefault(
-        "DATABASE_URL", f"sqlite:///{ROOT / 'bench' / f'bench-{args.orgs}.sqlite3'}"
-    )
-    os.environ.setdefault("SECRET_KEY", "benchmark-only")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    # Server time of the page itself: no whole-page cache, no rate limit, no access log.
-    os.environ.setdefault("PAGE_CACHE_SECONDS", "0")
-    os.environ.setdefault("RATE_LIMIT_SEARCH", "1000000/s")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
+    setup(args.orgs)
     from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connection

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
 
 def organization(name: str, *, services=(), **fields) -> dict:
     """An HSDS organization as a feed sends it; `services` are names."""
@@ -119,3 +121,26 @@ class Server:
     def close(self):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+@pytest.fixture
+def feed_server():
+    """A feed on a loopback port (tests run with `--allow-private`'s rules)."""
+    server = Server()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def feed(feed_server):
+    from directory.models import Feed
+
+    return Feed.objects.create(name="Open Directory", url=feed_server.url)
+
+
+def harvest(feed, **kwargs):
+    """One harvest of `feed` as saved (loopback allowed)."""
+    from directory.harvest import run
+
+    feed.refresh_from_db()
+    return run.harvest(feed, allow_private=True, **kwargs)

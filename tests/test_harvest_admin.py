@@ -1,6 +1,8 @@
 """Feeds in the admin and the queue of harvest conflicts, tried with each role; forms are
 posted as the pages render them."""
 
+# ruff: noqa: F811 (the fixtures imported from tests.harvest_feed are named as parameters)
+
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
@@ -9,39 +11,22 @@ from django.urls import reverse
 from directory.harvest import run
 from directory.models import Feed, HarvestConflict, Organization
 from tests.forms import rendered_form
-from tests.harvest_feed import Server, organization, touch
+from tests.harvest_feed import feed, feed_server, harvest, organization, touch  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def server():
-    server = Server()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def feed(server):
-    return Feed.objects.create(name="Open Directory", url=server.url)
-
-
-def _harvest(feed):
-    feed.refresh_from_db()
-    return run.harvest(feed, allow_private=True)
-
-
-@pytest.fixture
-def haven(server, feed):
+def haven(feed_server, feed):
     """Haven House, harvested, edited here, then changed at the source: a conflict."""
     doc = organization("Haven House", services=["Shelter"])
-    server.feed.organizations = [doc]
-    _harvest(feed)
+    feed_server.feed.organizations = [doc]
+    harvest(feed)
     org = Organization.objects.get()
     org.summary = "Our curator's summary."
     org.save()
     touch(doc, description="The feed's new description.")
-    _harvest(feed)
+    harvest(feed)
     return doc
 
 
@@ -96,30 +81,30 @@ def test_a_curator_takes_the_feeds_version(haven, django_user_model):
 
 
 def test_keeping_ours_stops_the_same_version_coming_back_but_not_the_next(
-    haven, server, feed, django_user_model
+    haven, feed_server, feed, django_user_model
 ):
     client = _user(django_user_model, "Editors")
     _settle(client, HarvestConflict.objects.get(), "ours")
     assert Organization.objects.get().summary == "Our curator's summary."
 
-    _harvest(feed)
+    harvest(feed)
     assert not HarvestConflict.objects.filter(outcome="open").exists()
 
     touch(haven, description="Yet another change.")
-    _harvest(feed)
+    harvest(feed)
     assert HarvestConflict.objects.get(outcome="open").incoming["description"] == (
         "Yet another change."
     )
 
 
-def test_taking_the_feeds_removal_archives_the_listing(server, feed, django_user_model):
-    server.feed.organizations = [organization("Haven House")]
-    _harvest(feed)
+def test_taking_the_feeds_removal_archives_the_listing(feed_server, feed, django_user_model):
+    feed_server.feed.organizations = [organization("Haven House")]
+    harvest(feed)
     org = Organization.objects.get()
     org.summary = "Edited here."
     org.save()
-    server.feed.organizations = []
-    _harvest(feed)
+    feed_server.feed.organizations = []
+    harvest(feed)
     client = _user(django_user_model, "Curators")
 
     _settle(client, HarvestConflict.objects.get(), "feed")

@@ -202,13 +202,14 @@ def remember(feed: Feed, organizations, incoming: dict[str, dict], when) -> None
     """Record what the feed sent and what the listing now is: its new baseline."""
     organizations = list(organizations)
     versions = current(org.pk for org in organizations)
+    api = Client(feed.url)
     for org in organizations:
         remote_id = str(org.hsds_id)
         HarvestedListing.objects.update_or_create(
             organization=org,
             defaults={
                 "feed": feed,
-                "record_url": Client(feed.url).url(f"organizations/{remote_id}"),
+                "record_url": api.url(f"organizations/{remote_id}"),
                 "harvested_at": when,
                 "digest": digest(incoming[remote_id]),
                 "baseline": versions[org.pk],

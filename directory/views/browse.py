@@ -73,9 +73,11 @@ def _focus_area_counts():
 @cache_page_for_visitors
 def home(request):
     published = Organization.objects.published()
+    _total, counts = facets.stored_counts()
     ctx = {
-        "issues": _with_counts(Issue.objects.all(), _issue_counts()),
-        "focus_areas": _with_counts(FocusArea.objects.all(), _focus_area_counts()),
+        # One read of the stored counts for both lists.
+        "issues": _with_counts(Issue.objects.all(), counts["issue"]),
+        "focus_areas": _with_counts(FocusArea.objects.all(), counts["focus"]),
         "recently_verified": cards.for_cards(
             published.filter(last_verified__isnull=False)
         ).order_by("-last_verified", "name")[:RECENTLY_VERIFIED],

@@ -2,22 +2,17 @@
 its listings, and when the feed changes a listing a curator here had edited, a curator
 settles the conflict from the page that shows both versions."""
 
+# ruff: noqa: F811 (the fixtures imported from tests.harvest_feed are named as parameters)
+
 import pytest
 from django.core.management import call_command
 
 from directory.models import Feed, Organization
 from tests.browser.admin_support import AdminTab, staff_member
 from tests.browser.support import needs_browser
-from tests.harvest_feed import Server, organization, touch
+from tests.harvest_feed import feed_server, organization, touch  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, needs_browser]
-
-
-@pytest.fixture
-def feed_server():
-    server = Server()
-    yield server
-    server.close()
 
 
 def _sign_in(browser, site, django_user_model, role, username) -> AdminTab:
