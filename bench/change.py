@@ -50,6 +50,7 @@ def main() -> None:
     pages = {
         "list `/organizations/`": "/organizations/",
         "list filtered on an issue": f"/organizations/?issue={issue.slug}",
+        "list filtered on an issue and a country": f"/organizations/?issue={issue.slug}&country=KR",
         "issue page": f"/issues/{issue.slug}/",
         "focus-area page": f"/focus-areas/{area.slug}/",
         "`/search/?q=refugees`": "/search/?q=refugees",

@@ -1,132 +1,150 @@
-"""Counts of the current results by issue, focus area, country, type and way to help.
+"""What the filters mean, and how many organizations each value holds.
 
-An organization counts under an issue, focus area or country when it names it directly or
-through a current program (`OrganizationQuerySet.addressing`, `working_in`; a country also
-as its headquarters), and under a way to help as `directory.ways_to_help.offering_help`
-says: the same rules the filters apply. Each facet is one query, whatever the number of results.
+The rule, stated once
+---------------------
+A published organization holds a facet value, written as a token:
 
-A search's results are a bounded list of ids (at most SEARCH_MAX_RESULTS): their counts
-come from the facet values their search documents store, which the search returns with
-them (`counts_of`). The whole directory's counts, and those of a list filtered on one
-value, are kept per change in `FacetCount` (`stored_counts`): the search index adjusts
-them whenever it rewrites organizations' documents (`adjust`), so no request recounts.
+- `issue:<id>`, `focus:<id>`: an issue or focus area it names itself, or that one of its
+  current programs names (an ended program stays on its page, marked as ended, but no
+  longer counts);
+- `country:<code>`: a country it names, its headquarters, or a current program's country;
+- `type:<org_type>`: its type;
+- `help:donate`, `help:volunteer`: the ways to help `directory.ways_to_help.offering_help`
+  finds today (a donation page; a volunteer page or an open opportunity).
+
+`tokens_of()` is that rule, and nothing else computes it: the search index stores each
+organization's tokens in its document (`SearchDocument.facets`) and one `FacetMember` row
+per token, in the transaction that rewrites the document (`directory.search.index`, called
+by the catalog's writer). Everything else reads them:
+
+- filtering: `members(token)`, the organizations holding a token (`OrganizationQuerySet.
+  addressing`, `with_focus`, `working_in` and the organization list's filters);
+- counting a search's results: `counts_of()`, from the tokens its documents returned;
+- counting a filtered list: `counts_in()`, grouped over its members;
+- counting the whole directory, or a list narrowed to one value: `stored_counts()`, from
+  `FacetCount`, a row per pair of tokens adjusted per change (`adjust`), so no request
+  counts the directory after a change.
 """
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from itertools import chain
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count
 
-from directory import ways_to_help
-from directory.models import FacetCount, Organization, SearchDocument
+from directory.models import FacetCount, FacetMember, Organization, Program, SearchDocument
+from directory.ways_to_help import offering_help
 
-_PAIRS = {
-    "issue": """
-        SELECT organization_id AS org, issue_id AS value FROM directory_organization_issues
-        WHERE organization_id IN ({ids})
-        UNION
-        SELECT p.organization_id, pi.issue_id FROM directory_program_issues pi
-        JOIN directory_program p ON p.id = pi.program_id
-        WHERE p.active AND p.organization_id IN ({ids})""",
-    "focus": """
-        SELECT organization_id AS org, focusarea_id AS value
-        FROM directory_organization_focus_areas WHERE organization_id IN ({ids})
-        UNION
-        SELECT p.organization_id, pf.focusarea_id FROM directory_program_focus_areas pf
-        JOIN directory_program p ON p.id = pf.program_id
-        WHERE p.active AND p.organization_id IN ({ids})""",
-    "country": """
-        SELECT organization_id AS org, country_id AS value FROM directory_organization_countries
-        WHERE organization_id IN ({ids})
-        UNION
-        SELECT id, headquarters_id FROM directory_organization
-        WHERE headquarters_id IS NOT NULL AND id IN ({ids})
-        UNION
-        SELECT p.organization_id, pc.country_id FROM directory_program_countries pc
-        JOIN directory_program p ON p.id = pc.program_id
-        WHERE p.active AND p.organization_id IN ({ids})""",
-}
+FACETS = ("type", "issue", "focus", "country", "help")
+_KEYS = {"issue": int, "focus": int, "country": str, "type": str, "help": str}
+# Each linked facet: the many-to-many field on organizations and on programs, and its column.
+_LINKED = {"issue": ("issues", "issue_id"), "focus": ("focus_areas", "focusarea_id"),
+           "country": ("countries", "country_id")}  # fmt: skip
+BATCH = 2000
 
 
-def _grouped_counts(facet: str, organizations) -> dict:
-    try:
-        ids_sql, ids_params = organizations.order_by().values("pk").query.sql_with_params()
-    except EmptyResultSet:  # e.g. a search that matched nothing: pk IN ()
-        return {}
-    pairs = _PAIRS[facet].format(ids=ids_sql)
-    sql = f"SELECT value, COUNT(*) FROM ({pairs}) pairs GROUP BY value"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, list(ids_params) * _PAIRS[facet].count("{ids}"))
-        return dict(cursor.fetchall())
+def token(facet: str, value) -> str:
+    """`token("issue", issue)` is "issue:3"; a model instance stands for its key."""
+    return f"{facet}:{getattr(value, 'pk', value)}"
 
 
-def issue_counts(organizations) -> dict[int, int]:
-    return _grouped_counts("issue", organizations)
+def _ordered(tokens: set[str]) -> str:
+    def key(text: str):
+        facet, _, value = text.partition(":")
+        return FACETS.index(facet), _KEYS[facet](value)
+
+    return " ".join(sorted(tokens, key=key))
 
 
-def focus_area_counts(organizations) -> dict[int, int]:
-    return _grouped_counts("focus", organizations)
+def tokens_of(org_ids: Iterable[int]) -> dict[int, str]:
+    """The facet tokens of each of these organizations that is published, by id: the rule
+    above, in a few flat queries whatever the number of organizations."""
+    published = Organization.objects.published().filter(pk__in=list(org_ids))
+    held: dict[int, set[str]] = defaultdict(set)
+    for pk, org_type, headquarters in published.values_list("pk", "org_type", "headquarters_id"):
+        held[pk].add(token("type", org_type))
+        if headquarters:
+            held[pk].add(token("country", headquarters))
+    ids = list(held)
+    current = Program.objects.filter(organization_id__in=ids, active=True).values("pk")
+    for facet, (relation, column) in _LINKED.items():
+        direct = getattr(Organization, relation).through.objects.filter(organization_id__in=ids)
+        via = getattr(Program, relation).through.objects.filter(program_id__in=current)
+        for org, value in chain(
+            direct.values_list("organization_id", column),
+            via.values_list("program__organization_id", column),
+        ):
+            held[org].add(token(facet, value))
+    for way in ("donate", "volunteer"):
+        for pk in offering_help(published, way).values_list("pk", flat=True):
+            held[pk].add(token("help", way))
+    return {pk: _ordered(tokens) for pk, tokens in held.items()}
 
 
-def country_counts(organizations) -> dict[str, int]:
-    return _grouped_counts("country", organizations)
+def members(facet_token: str):
+    """The ids of the organizations holding a token, as a subquery."""
+    return FacetMember.objects.filter(token=facet_token).values("organization_id")
 
 
-def type_counts(organizations) -> dict[str, int]:
-    rows = organizations.order_by().values("org_type").annotate(n=Count("pk", distinct=True))
-    return {row["org_type"]: row["n"] for row in rows}
-
-
-def help_counts(organizations) -> dict[str, int]:
-    """How many accept donations and how many take volunteers, in one query."""
-    conditions = ways_to_help.HELP_CONDITIONS
-    return organizations.order_by().aggregate(
-        **{way: Count("pk", filter=condition()) for way, condition in conditions.items()}
+def write_members(removed: Iterable[int], tokens: dict[int, str]) -> None:
+    """Drop the rows of the organizations `removed` and write those of `tokens` (each
+    organization's tokens as its document stores them); in the writing transaction."""
+    FacetMember.objects.filter(organization_id__in=list(removed)).delete()
+    FacetMember.objects.bulk_create(
+        (
+            FacetMember(organization_id=pk, token=value)
+            for pk, text in tokens.items()
+            for value in text.split()
+        ),
+        batch_size=BATCH * 5,
     )
 
 
-def all_counts(organizations) -> dict[str, dict]:
-    return {
-        "issue": issue_counts(organizations),
-        "focus": focus_area_counts(organizations),
-        "country": country_counts(organizations),
-        "type": type_counts(organizations),
-        "help": help_counts(organizations),
-    }
+# --- counts --------------------------------------------------------------------------------
 
 
-_FACET_KEYS = {"issue": int, "focus": int, "country": str, "type": str}
-_KEYS = {**_FACET_KEYS, "help": str}
+def _counts(pairs: Iterable[tuple[str, int]]) -> dict[str, dict]:
+    counts: dict[str, dict] = {facet: {} for facet in FACETS}
+    counts["help"] = {"donate": 0, "volunteer": 0}
+    for value, n in pairs:
+        facet, _, key = value.partition(":")
+        counts[facet][_KEYS[facet](key)] = n
+    return counts
 
 
-def counts_of(ids, known: dict[int, str] | None = None) -> dict[str, dict]:
-    """The counts of these published organizations, from the facet values of their search
-    documents: those `known` already (a search returns them with its results), the rest
-    read in one query; and the ways to help, which depend on the day (an opportunity
-    expires), counted in one more."""
+def counts_in(organizations) -> dict[str, dict]:
+    """The counts of a filtered list (a queryset of published organizations): one query
+    grouping their tokens."""
+    rows = (
+        FacetMember.objects.filter(organization__in=organizations.order_by().values("pk"))
+        .values_list("token")
+        .annotate(n=Count("pk"))
+    )
+    return _counts(rows)
+
+
+def tokens_known(ids, known: dict[int, str] | None = None) -> dict[int, set[str]]:
+    """The tokens of these published organizations: those `known` already (a search
+    returns them with its ids), the rest read from their documents in one query."""
     known = known or {}
-    values = [known[pk] for pk in ids if pk in known]
     missing = [pk for pk in ids if pk not in known]
     if missing:
         documents = SearchDocument.objects.filter(
             kind=SearchDocument.Kind.ORGANIZATION, object_id__in=missing
         )
-        values += documents.values_list("facets", flat=True)
-    tokens = Counter(token for text in values for token in text.split())
-    counts: dict[str, dict] = {facet: {} for facet in _FACET_KEYS}
-    for token, n in tokens.items():
-        facet, _, value = token.partition(":")
-        if facet in _FACET_KEYS:  # the ways to help are counted afresh below
-            counts[facet][_FACET_KEYS[facet](value)] = n
-    counts["help"] = help_counts(Organization.objects.filter(pk__in=list(ids)))
-    return counts
+        known = {**known, **dict(documents.values_list("object_id", "facets"))}
+    return {pk: set(known.get(pk, "").split()) for pk in ids}
+
+
+def counts_of(ids, known: dict[int, str] | None = None) -> dict[str, dict]:
+    """The counts of these published organizations (a search's results), from their
+    tokens (`tokens_known`)."""
+    held = tokens_known(ids, known)
+    return _counts(Counter(value for tokens in held.values() for value in tokens).items())
 
 
 # --- counts kept per change ------------------------------------------------------------------
-
-BATCH = 2000
 
 
 def _pairs(tokens: str) -> Iterator[tuple[str, str]]:
@@ -182,14 +200,7 @@ def recount() -> None:
 
 def stored_counts(within: str = "") -> tuple[int, dict[str, dict]]:
     """The number of published organizations holding the facet token `within` (every one
-    when empty), and their counts by facet, as `all_counts` gives them."""
-    counts: dict[str, dict] = {facet: {} for facet in (*_FACET_KEYS, "help")}
-    counts["help"] = {"donate": 0, "volunteer": 0}
-    total = 0
-    for value, n in FacetCount.objects.filter(within=within).values_list("value", "count"):
-        if not value:
-            total = n
-            continue
-        facet, _, key = value.partition(":")
-        counts[facet][_KEYS[facet](key)] = n
-    return total, counts
+    when empty), and their counts by facet, as `counts_in` gives them."""
+    rows = dict(FacetCount.objects.filter(within=within).values_list("value", "count"))
+    total = rows.pop("", 0)
+    return total, _counts(rows.items())

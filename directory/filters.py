@@ -7,13 +7,11 @@ the view answers 400 with the form's message instead of guessing.
 import django_filters
 from django import forms
 from django.core.exceptions import ObjectDoesNotExist
-from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext, pgettext_lazy
 
-from directory import facets, search, ways_to_help
-from directory.cache import cached
+from directory import facets, search
+from directory.catalog import browse
 from directory.models import Country, FocusArea, Issue, Opportunity, Organization, Skill
 
 FILTER_PARAMETERS = ("q", "issue", "focus", "country", "type", "help")
@@ -155,19 +153,17 @@ class OrganizationFilter(DescribedFilters, django_filters.FilterSet):
     ]
     HELP_CHOICES = [("donate", _("Accepts donations")), ("volunteer", _("Takes volunteers"))]
 
-    q = SearchFilter(label=_("Search"), method="filter_search")
+    q = SearchFilter(label=_("Search"))
     issue = LocalizedChoiceFilter(
         label=_("Issue"),
         queryset=Issue.objects.all(),
         to_field_name="slug",
-        method="filter_issue",
         empty_label=_("All issues"),
     )
     focus = LocalizedChoiceFilter(
         label=_("Focus area"),
         queryset=FocusArea.objects.all(),
         to_field_name="slug",
-        method="filter_focus",
         empty_label=_("All focus areas"),
     )
     country = InUseChoiceFilter(
@@ -175,113 +171,28 @@ class OrganizationFilter(DescribedFilters, django_filters.FilterSet):
         queryset=lambda request: Country.objects.filter(pk__in=countries_in_use()),
         accepted=Country.objects.all(),  # any ISO 3166 code
         to_field_name="code",
-        method="filter_country",
         empty_label=_("All countries"),
     )
     type = django_filters.ChoiceFilter(
-        label=_("Type"),
-        field_name="org_type",
-        choices=Organization.OrgType.choices,
-        empty_label=_("All types"),
+        label=_("Type"), choices=Organization.OrgType.choices, empty_label=_("All types")
     )
     help = django_filters.ChoiceFilter(
-        label=_("Ways to help"),
-        choices=HELP_CHOICES,
-        method="filter_help",
-        empty_label=_("Any"),
+        label=_("Ways to help"), choices=HELP_CHOICES, empty_label=_("Any")
     )
-    sort = django_filters.ChoiceFilter(
-        label=_("Sort by"), choices=SORT_CHOICES, method="filter_sort", empty_label=None
-    )
+    sort = django_filters.ChoiceFilter(label=_("Sort by"), choices=SORT_CHOICES, empty_label=None)
 
     class Meta:
         model = Organization
         fields: list[str] = []
 
-    def __init__(self, data=None, *args, **kwargs):
-        super().__init__(data, *args, **kwargs)
-        self.outcome: search.Outcome | None = None
+    def params(self, page: int | None = 1) -> browse.Params:
+        """The validated filters, for the catalog's reader."""
+        return browse.Params.from_form(self.form.cleaned_data, page=page)
 
-    @property
-    def ranked_ids(self) -> list[int] | None:
-        """The search's ids, best first; None when the visitor did not search."""
-        return self.outcome.ids["organization"] if self.outcome else None
-
-    def is_valid(self) -> bool:
-        """The filters are valid and, when searching, the engine answered the query: one it
-        gave up on (`SEARCH_TIMEOUT_MS`) is an error of the search field, like a bad one."""
-        if not super().is_valid():
-            return False
-        text = self.form.cleaned_data.get("q")
-        if text and self.outcome is None:
-            try:
-                self._search(text)
-            except search.InvalidQuery as error:
-                self.form.add_error("q", str(error))
-                return False
-        return True
-
-    def _search(self, text: str) -> None:
-        self.outcome = search.find(search.parse(text), ["organization"])
-
-    def filter_search(self, queryset, name, value):
-        if self.outcome is None:
-            self._search(value)
-        return queryset.filter(pk__in=self.ranked_ids)
-
-    def filter_issue(self, queryset, name, value):
-        return queryset.addressing(value)
-
-    def filter_focus(self, queryset, name, value):
-        return queryset.with_focus(value)
-
-    def filter_country(self, queryset, name, value):
-        return queryset.working_in(value)
-
-    def filter_help(self, queryset, name, value):
-        return ways_to_help.offering_help(queryset, value)
-
-    def filter_sort(self, queryset, name, value):
-        return queryset  # applied in `sort_key`, once every filter has run
-
-    @cached_property
-    def matching_ids(self) -> set[int]:
-        """The ids of a search's results that pass the other filters (a bounded set)."""
-        queryset = self.qs  # runs the search
-        narrowed = any(
-            self.form.cleaned_data.get(name) for name in FILTER_PARAMETERS if name != "q"
-        )
-        if not narrowed:  # the search only ever returns published organizations
-            return set(self.ranked_ids)
-        return set(queryset.values_list("pk", flat=True))
-
-    def facet_token(self) -> str | None:
-        """The one facet value the list is narrowed to, as the counts store it ("" for the
-        whole directory), or None when a search or two filters narrow it."""
-        chosen = {
-            name: value for name in FILTER_PARAMETERS if (value := self.form.cleaned_data.get(name))
-        }
-        if not chosen:
-            return ""
-        if len(chosen) > 1 or "q" in chosen:
-            return None
-        ((name, value),) = chosen.items()  # each filter is named as its facet
-        return f"{name}:{getattr(value, 'pk', value)}"
-
-    def facet_counts(self) -> dict[str, dict]:
-        """Counts of the current results by facet: a search's from its documents, the
-        whole directory's or a list narrowed to one value from the counts kept per change,
-        a list narrowed further with grouped queries cached until the content changes."""
-        queryset = self.qs  # runs the search, if any
-        if self.outcome is not None:
-            return facets.counts_of(self.matching_ids, self.outcome.facets)
-        token = self.facet_token()
-        if token is not None:
-            return facets.stored_counts(token)[1]
-        parts = sorted((name, self.data.get(name, "")) for name in FILTER_PARAMETERS)
-        # The day too: an opportunity that expires stops counting as a way to volunteer.
-        parts.append(("day", timezone.localdate().isoformat()))
-        return cached("facets", parts, lambda: facets.all_counts(queryset), self.request)
+    def filter_queryset(self, queryset):
+        """Filtering and searching are the catalog's reader's (`catalog.browse`): the form
+        is this filter set's part."""
+        raise NotImplementedError("call directory.catalog.browse.browse(filterset.params())")
 
     def show_counts(self, counts: dict[str, dict]) -> None:
         """Label each option with how many of the current results it would keep."""
@@ -298,20 +209,6 @@ class OrganizationFilter(DescribedFilters, django_filters.FilterSet):
                 for value, label in form.fields[name].choices
                 if value
             ]
-
-    @property
-    def sort_key(self) -> str:
-        """The order to show: best match by default when searching, else by name."""
-        searching = bool(self.form.cleaned_data.get("q"))
-        chosen = self.form.cleaned_data.get("sort")
-        if not chosen or (chosen == "relevance" and not searching):
-            return "relevance" if searching else "name"
-        return chosen
-
-    @property
-    def query(self):
-        """The query the results answer (perhaps corrected), for highlighting; or None."""
-        return self.outcome.query if self.outcome else None
 
 
 class OpportunityFilter(DescribedFilters, django_filters.FilterSet):

@@ -1,14 +1,12 @@
-"""Ordering and paging of the organization list, with or without a search."""
+"""Paging of lists: the page a visitor asks for, and counts that stop at a cap."""
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.core.paginator import EmptyPage, Paginator
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-
-from directory import cards
 
 # More digits than this is a page past the end of any list (and no number to convert).
 MAX_PAGE_DIGITS = 9
@@ -16,33 +14,6 @@ MAX_PAGE_DIGITS = 9
 
 class PageNumberError(BadRequest):
     """A `page` that is not a page number: the visitor gets a 400 page saying so."""
-
-
-class RankedResults:
-    """Search results in rank order, sliced by the paginator, fetched one page at a time.
-
-    The search engine returns at most SEARCH_MAX_RESULTS ranked ids; the filters narrow
-    them with one query; only the page shown is loaded, with what its cards need.
-    """
-
-    def __init__(self, allowed: set[int], ranked_ids: list[int], capped=False, request=None):
-        self._ids = [pk for pk in ranked_ids if pk in allowed]
-        self._engine_capped = capped
-        self._request = request
-
-    def count(self) -> int:
-        return len(self._ids)
-
-    @property
-    def capped(self) -> bool:
-        """Whether the engine stopped at its limit, so that more results exist."""
-        return self._engine_capped
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index):
-        return cards.load(self._ids[index], self._request)
 
 
 class CappedPaginator(Paginator):
@@ -75,20 +46,6 @@ class CappedPaginator(Paginator):
         return self._counted > self.cap or getattr(self.object_list, "capped", False)
 
 
-def ordered(filterset):
-    """The filtered organizations in the order the visitor asked for."""
-    queryset = filterset.qs
-    sort = filterset.sort_key
-    if sort == "relevance" and filterset.ranked_ids is not None:
-        capped = "organization" in filterset.outcome.capped
-        return RankedResults(
-            filterset.matching_ids, filterset.ranked_ids, capped, filterset.request
-        )
-    if sort == "verified":
-        return cards.for_cards(queryset).order_by(F("last_verified").desc(nulls_last=True), "name")
-    return cards.for_cards(queryset).order_by("name", "pk")
-
-
 def page_number(request) -> int | None:
     """The `page` asked for: 1 when there is none, None when it is so large that it is past
     the end of any list; a value that is not a whole number of 1 or more is a 400."""
@@ -102,7 +59,11 @@ def page_number(request) -> int | None:
 def paginate(request, results, per_page: int | None = None, count: int | None = None):
     """The requested page; 400 for a malformed number, 404 past the last page. `count`,
     when the caller knows it, saves counting the results."""
-    number = page_number(request)
+    return page_of(page_number(request), results, per_page, count)
+
+
+def page_of(number: int | None, results, per_page: int | None = None, count: int | None = None):
+    """Page `number` of the results (None: past the end of any list); 404 past the last."""
     if number is None:
         raise Http404(_("There is no such page of results."))
     paginator = CappedPaginator(

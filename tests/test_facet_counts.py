@@ -8,16 +8,19 @@ volunteer page or an open opportunity."""
 
 import importlib
 import random
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from directory import facets
+from directory.catalog.browse import Params, browse
 from directory.models import (
     Country,
     FacetCount,
+    FacetMember,
+    FocusArea,
+    Issue,
     Opportunity,
     Organization,
     Program,
@@ -155,27 +158,68 @@ def test_a_deleted_program_moves_its_organization_out_of_the_counts(world):
     assert _stored() == _brute_force()
 
 
-def test_the_stored_counts_read_as_the_grouped_queries_count(world):
-    total, counts = facets.stored_counts()
-    published = Organization.objects.published()
+def _brute_members() -> dict[int, set[str]]:
+    today = timezone.localdate()
+    published = Organization.objects.published().prefetch_related(
+        "issues", "focus_areas", "countries", "opportunities",
+        "programs__issues", "programs__focus_areas", "programs__countries",
+    )  # fmt: skip
+    return {org.pk: _tokens(org, today) for org in published}
 
-    assert total == published.count()
-    grouped = facets.all_counts(published)
-    for facet in ("issue", "focus", "country", "type", "help"):
-        assert counts[facet] == {k: v for k, v in grouped[facet].items() if v}, facet
+
+def _members() -> dict[int, set[str]]:
+    held = defaultdict(set)
+    for pk, token in FacetMember.objects.values_list("organization_id", "token"):
+        held[pk].add(token)
+    return dict(held)
 
 
-def test_counts_within_one_value_read_as_the_filtered_list_counts(world):
-    _rng, _orgs, issues, _countries = world
-    issue = issues[0]
-    addressing = Organization.objects.published().addressing(issue)
+def test_the_filters_rows_equal_a_brute_force_after_a_rebuild_and_random_changes(world):
+    rng, orgs, issues, _countries = world
+    assert _members() == _brute_members()
+    for _step in range(15):
+        org = rng.choice(orgs)
+        org.status = rng.choice(["published", "draft"])
+        org.save()
+        org.issues.set(rng.sample(issues, rng.randint(0, 3)))
+        index.refresh_organizations([org.pk])
 
-    total, counts = facets.stored_counts(f"issue:{issue.pk}")
+        assert _members() == _brute_members(), _step
 
-    assert total == addressing.count()
-    grouped = facets.all_counts(addressing)
-    for facet in ("issue", "focus", "country", "type", "help"):
-        assert counts[facet] == {k: v for k, v in grouped[facet].items() if v}, facet
+
+def _params(tokens: list[str]) -> Params:
+    chosen = {}
+    for token in tokens:
+        facet, _, key = token.partition(":")
+        model = {"issue": Issue, "focus": FocusArea, "country": Country}.get(facet)
+        chosen[facet] = model.objects.get(pk=key) if model else key
+    return Params(**chosen)
+
+
+def test_the_reader_lists_and_counts_what_a_brute_force_finds(world):
+    """`browse()` for every single value and a sample of pairs: the organizations listed,
+    their number and each option's count equal a brute force over the published ones."""
+    rng, *_rest = world
+    held = _brute_members()
+    every = sorted({token for tokens in held.values() for token in tokens})
+    pairs = [[a, b] for a in every for b in every if a.split(":")[0] != b.split(":")[0]]
+    for tokens in [[]] + [[t] for t in every] + rng.sample(pairs, 40):
+        params = _params(tokens)
+        expected = {pk for pk, own in held.items() if set(tokens) <= own}
+
+        result = browse(params)
+
+        listed = {org.pk for org in result.page.paginator.object_list}
+        assert listed == expected, tokens
+        assert result.page.paginator.count == len(expected), tokens
+        tally = Counter(token for pk in expected for token in held[pk])
+        for facet in ("issue", "focus", "country", "type", "help"):
+            shown = {k: v for k, v in result.counts[facet].items() if v}
+            wanted = {
+                key: n for token, n in tally.items()
+                if (key := token.partition(":")[2]) and token.startswith(f"{facet}:")
+            }  # fmt: skip
+            assert {str(k): v for k, v in shown.items()} == wanted, (tokens, facet)
 
 
 def test_the_migration_fills_the_counts_and_gives_old_documents_their_ways_to_help(world):
@@ -209,3 +253,14 @@ def test_counts_that_drifted_never_make_a_save_fail(world):
     assert not FacetCount.objects.filter(count__lt=0).exists()
     index.rebuild()
     assert _stored() == _brute_force()
+
+
+def test_the_migration_fills_the_filters_rows_from_the_documents(world):
+    from django.apps import apps
+
+    fill = importlib.import_module("directory.migrations.0030_facet_members").fill
+    FacetMember.objects.all().delete()
+
+    fill(apps, None)
+
+    assert _members() == _brute_members()

@@ -950,14 +950,14 @@ def _mixed_listings():
 
 @pytest.mark.django_db
 def test_stored_facet_values_count_as_the_grouped_queries_do():
-    """A search's counts come from its documents; the whole list's from grouped queries
-    over the tables. Both must apply the same rule (directly or through a program)."""
+    """A search's counts come from its documents; a filtered list's from the index's member
+    rows. Both hold the same tokens (directly or through a program)."""
     _mixed_listings()
     published = Organization.objects.published()
     ids = list(published.values_list("pk", flat=True))
 
     from_documents = facets_module.counts_of(ids)
-    from_tables = facets_module.all_counts(published)
+    from_tables = facets_module.counts_in(published)
 
     assert from_documents == from_tables
     assert from_documents["country"] == {"KR": 2, "US": 1, "CN": 1, "TH": 1}

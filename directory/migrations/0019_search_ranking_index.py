@@ -6,26 +6,15 @@ so the lookup read a page per candidate, and `facets`, added last, sat at the en
 This index holds only what the lookup reads; the query names it (`INDEXED BY`), so a
 table rebuild that lost it would fail every search's tests instead of slowing down.
 PostgreSQL is unchanged: its ranking query reads the rows it ranks anyway.
+
+Its statements now live, as the schema stands today, in `directory/search/schema.py`, which
+migration 0031 installs; a database migrated before 0031 ran them here.
 """
 
 from django.db import migrations
-
-NAME = "directory_searchdoc_ranking"
-
-
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {NAME} ON directory_searchdocument (id, object_id, facets)"
-        )
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute(f"DROP INDEX IF EXISTS {NAME}")
 
 
 class Migration(migrations.Migration):
     dependencies = [("directory", "0018_organization_search_indexes")]
 
-    operations = [migrations.RunPython(create, drop)]
+    operations = []

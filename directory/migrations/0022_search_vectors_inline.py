@@ -7,22 +7,15 @@ the TOAST table (an index probe and a few pages per candidate: about 4 microseco
 descriptions go out of line first. Rows written before this migration keep their vectors
 where they are until they are rewritten: `manage.py rebuild_search_index` (or
 `VACUUM FULL directory_searchdocument`) rewrites them all. SQLite is unchanged.
+
+Its statements now live, as the schema stands today, in `directory/search/schema.py`, which
+migration 0031 installs; a database migrated before 0031 ran them here.
 """
 
 from django.db import migrations
 
 
-def _storage(kind):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(
-                f"ALTER TABLE directory_searchdocument ALTER COLUMN vector SET STORAGE {kind}"
-            )
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("directory", "0021_search_org_names")]
 
-    operations = [migrations.RunPython(_storage("MAIN"), _storage("EXTENDED"))]
+    operations = []

@@ -10,7 +10,13 @@ from directory.models.listings import (
     Program,
 )
 from directory.models.opportunities import Opportunity, Skill
-from directory.models.search import ContentVersion, FacetCount, SearchDocument, SearchTerm
+from directory.models.search import (
+    ContentVersion,
+    FacetCount,
+    FacetMember,
+    SearchDocument,
+    SearchTerm,
+)
 from directory.models.taxonomy import Country, FocusArea, Issue, KeyFact, Source
 from directory.models.verification import Verification
 
@@ -21,6 +27,7 @@ __all__ = [
     "Correction",
     "Country",
     "FacetCount",
+    "FacetMember",
     "Feed",
     "FocusArea",
     "HarvestConflict",

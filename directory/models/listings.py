@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -42,43 +42,25 @@ class OrganizationQuerySet(models.QuerySet):
         cutoff = (today or timezone.localdate()) - timedelta(days=settings.REVIEW_DUE_DAYS)
         return self.filter(Q(last_verified__isnull=True) | Q(last_verified__lt=cutoff))
 
-    # The three filters below ask, for each organization, whether a row links it to the
-    # value (directly or through a program): an index probe each. A page of a list in name
-    # order probes only as many organizations as it needs; the totals come from the facet
-    # counts, cached per content version, rather than from counting here.
+    # The filters below read the facet values the search index keeps for each published
+    # organization (`FacetMember`), so the rule of what counts under an issue, a focus
+    # area or a country is stated once, in `directory.facets`.
 
-    def _linked(self, value_field: str, value, through_org, through_program):
-        direct = through_org.objects.filter(organization_id=OuterRef("pk"), **{value_field: value})
-        # An ended program (active false) stays on its organization's page, marked as
-        # ended, but no longer counts: the organization is not listed under an issue or
-        # focus area only because a program it has ended named it. Filters, facet counts,
-        # search documents, cards and pages all follow this rule.
-        via_programs = through_program.objects.filter(
-            program__organization_id=OuterRef("pk"), program__active=True, **{value_field: value}
-        )
-        return Exists(direct) | Exists(via_programs)
+    def holding(self, facet: str, value):
+        """Published organizations holding a facet value (`holding("issue", issue)`)."""
+        from directory import facets  # it reads these models
+
+        return self.filter(pk__in=facets.members(facets.token(facet, value)))
 
     def addressing(self, issue):
         """Organizations addressing the issue directly or through a current program."""
-        return self.filter(
-            self._linked("issue", issue, Organization.issues.through, Program.issues.through)
-        )
+        return self.holding("issue", issue)
 
     def with_focus(self, focus_area):
-        return self.filter(
-            self._linked(
-                "focusarea",
-                focus_area,
-                Organization.focus_areas.through,
-                Program.focus_areas.through,
-            )
-        )
+        return self.holding("focus", focus_area)
 
     def working_in(self, country):
-        linked = self._linked(
-            "country", country, Organization.countries.through, Program.countries.through
-        )
-        return self.filter(linked | Q(headquarters=country))
+        return self.holding("country", country)
 
     def for_card_text(self):
         """Organizations for cards: name, summary and links only (`directory.cards` adds

@@ -107,3 +107,28 @@ class FacetCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.value or 'all'} within {self.within or 'all'}: {self.count}"
+
+
+class FacetMember(models.Model):
+    """A published organization holds a facet value: one row per organization and token
+    (`issue:3`, `country:FR`, ...), as its search document's `facets` lists them.
+
+    What the filters read: "organizations addressing issue 3" is the rows of `issue:3`,
+    found in the (token, organization) index, whatever the rule that put them there
+    (`directory.facets` states it). Written with the documents, in the same transaction.
+    """
+
+    organization = models.ForeignKey(
+        "directory.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    token = models.CharField(max_length=80)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["token", "organization"], name="directory_facetmember_token_org"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} holds {self.token}"

@@ -19,6 +19,7 @@ from django.db.models import Q
 from directory import facets
 from directory.cache import bump_version
 from directory.models import (
+    FacetMember,
     Issue,
     KeyFact,
     Organization,
@@ -26,8 +27,8 @@ from directory.models import (
     SearchDocument,
     SearchTerm,
 )
+from directory.search import schema
 from directory.search.query import HANGUL_RUN
-from directory.ways_to_help import offering_help
 
 Kind = SearchDocument.Kind
 BATCH_SIZE = 2000
@@ -69,50 +70,16 @@ def _document(kind, object_id, owner_id, name, summary, related, body) -> Search
     )
 
 
-def _links(through, owner_field: str, target: str, owner_ids):
-    """What each owner links to (issues, focus areas): the names, English and Korean where
-    there is one, and the ids."""
+def _links(through, owner_field: str, target: str, owner_ids) -> dict[int, list[str]]:
+    """The names each owner links to (issues, focus areas), English and Korean where there
+    is one."""
     names: dict[int, list[str]] = defaultdict(list)
-    ids: dict[int, set] = defaultdict(set)
     rows = through.objects.filter(**{f"{owner_field}__in": owner_ids}).values_list(
-        owner_field, f"{target}_id", f"{target}__name", f"{target}__name_ko"
+        owner_field, f"{target}__name", f"{target}__name_ko"
     )
-    for owner_id, target_id, name, korean in rows:
+    for owner_id, name, korean in rows:
         names[owner_id] += [name, korean] if korean else [name]
-        ids[owner_id].add(target_id)
-    return names, ids
-
-
-def _countries(through, owner_field: str, owner_ids) -> dict[int, set[str]]:
-    codes: dict[int, set[str]] = defaultdict(set)
-    rows = through.objects.filter(**{f"{owner_field}__in": owner_ids})
-    for owner_id, code in rows.values_list(owner_field, "country_id"):
-        codes[owner_id].add(code)
-    return codes
-
-
-def facet_tokens(org_type: str, issues, focus_areas, countries, helping=()) -> str:
-    """An organization's facet values as the search document stores them, so that the
-    counts of a search's results come from its documents (`directory.facets.counts_of`)
-    and the counts kept per change from their difference (`directory.facets.adjust`)."""
-    return " ".join(
-        [f"type:{org_type}"]
-        + [f"issue:{pk}" for pk in sorted(issues)]
-        + [f"focus:{pk}" for pk in sorted(focus_areas)]
-        + [f"country:{code}" for code in sorted(countries)]
-        + [f"help:{way}" for way in sorted(helping)]
-    )
-
-
-def _ways_to_help(org_ids) -> dict[int, set[str]]:
-    """The ways each published organization offers, as `ways_to_help.offering_help`
-    decides them today."""
-    helping: dict[int, set[str]] = defaultdict(set)
-    published = Organization.objects.published().filter(pk__in=org_ids)
-    for way in ("donate", "volunteer"):
-        for pk in offering_help(published, way).values_list("pk", flat=True):
-            helping[pk].add(way)
-    return helping
+    return names
 
 
 def _organization_documents(org_ids: list[int]) -> list[SearchDocument]:
@@ -122,16 +89,12 @@ def _organization_documents(org_ids: list[int]) -> list[SearchDocument]:
         .filter(pk__in=org_ids)
         .values_list(
             "pk", "name", "alternate_name", "name_ko", "summary", "summary_ko", "description",
-            "org_type", "headquarters_id",
         )
     )  # fmt: skip
     orgs = list(orgs)
     ids = [row[0] for row in orgs]
-    org_issues, org_issue_ids = _links(Organization.issues.through, "organization_id", "issue", ids)
-    org_focus, org_focus_ids = _links(
-        Organization.focus_areas.through, "organization_id", "focusarea", ids
-    )
-    org_countries = _countries(Organization.countries.through, "organization_id", ids)
+    org_issues = _links(Organization.issues.through, "organization_id", "issue", ids)
+    org_focus = _links(Organization.focus_areas.through, "organization_id", "focusarea", ids)
     programs: dict[int, list[tuple]] = defaultdict(list)
     for row in Program.objects.filter(organization_id__in=ids).values_list(
         "pk", "organization_id", "name", "name_ko", "summary", "summary_ko", "description",
@@ -139,18 +102,14 @@ def _organization_documents(org_ids: list[int]) -> list[SearchDocument]:
     ):  # fmt: skip
         programs[row.organization_id].append(row)
     program_ids = [row.pk for rows in programs.values() for row in rows]
-    prog_issues, prog_issue_ids = _links(Program.issues.through, "program_id", "issue", program_ids)
-    prog_focus, prog_focus_ids = _links(
-        Program.focus_areas.through, "program_id", "focusarea", program_ids
-    )
-    prog_countries = _countries(Program.countries.through, "program_id", program_ids)
-    helping = _ways_to_help(ids)
+    prog_issues = _links(Program.issues.through, "program_id", "issue", program_ids)
+    prog_focus = _links(Program.focus_areas.through, "program_id", "focusarea", program_ids)
+    tokens = facets.tokens_of(ids)
 
     # Korean names and summaries sit beside the English ones, so either language finds them.
     documents = []
     for row in orgs:
         org_id, name, alternate_name, name_ko, summary, summary_ko, description = row[:7]
-        org_type, headquarters = row[7:]
         own = programs.get(org_id, [])
         issues = org_issues[org_id] + [n for p in own for n in prog_issues[p.pk]]
         focus = org_focus[org_id] + [n for p in own for n in prog_focus[p.pk]]
@@ -164,19 +123,7 @@ def _organization_documents(org_ids: list[int]) -> list[SearchDocument]:
             _join(_names(program_names), _names(issues), _names(focus)),
             _join(description, *(_join(p.summary, p.summary_ko, p.description) for p in own)),
         )
-        # The same rules as the filters (`OrganizationQuerySet.addressing`, `working_in`):
-        # issues, focus areas and countries named directly or through a current program.
-        current = [p for p in own if p.active]
-        document.facets = facet_tokens(
-            org_type,
-            org_issue_ids[org_id].union(*(prog_issue_ids[p.pk] for p in current)),
-            org_focus_ids[org_id].union(*(prog_focus_ids[p.pk] for p in current)),
-            org_countries[org_id].union(
-                {headquarters} if headquarters else set(),
-                *(prog_countries[p.pk] for p in current),
-            ),
-            helping[org_id],
-        )
+        document.facets = tokens[org_id]  # what the filters and counts read
         documents.append(document)
         for program in own:
             documents.append(
@@ -202,7 +149,7 @@ def _issue_documents(issue_ids=None) -> list[SearchDocument]:
     issues = Issue.objects.all() if issue_ids is None else Issue.objects.filter(pk__in=issue_ids)
     issues = list(issues.values_list("pk", "name", "name_ko", "summary", "summary_ko", "brief"))
     ids = [row[0] for row in issues]
-    related, _ = _links(Issue.related.through, "from_issue_id", "to_issue", ids)
+    related = _links(Issue.related.through, "from_issue_id", "to_issue", ids)
     facts: dict[int, list[str]] = defaultdict(list)
     for issue_id, statement in KeyFact.objects.filter(issue_id__in=ids).values_list(
         "issue_id", "statement"
@@ -258,8 +205,8 @@ def _adjust_vocabulary(removed: Counter, added: Counter) -> None:
     SearchTerm.objects.filter(pk__in=emptied).delete()
 
 
-def _facets_of(documents) -> list[str]:
-    return [doc.facets for doc in documents if doc.kind == Kind.ORGANIZATION]
+def _facets_of(documents) -> dict[int, str]:
+    return {doc.object_id: doc.facets for doc in documents if doc.kind == Kind.ORGANIZATION}
 
 
 def _replace(stale: Q, documents: list[SearchDocument]) -> None:
@@ -268,14 +215,15 @@ def _replace(stale: Q, documents: list[SearchDocument]) -> None:
         # A program that moved between organizations has a document under its old owner.
         ids = [doc.object_id for doc in documents if doc.kind == kind]
         stale |= Q(kind=kind, object_id__in=ids)
-    old = list(
-        SearchDocument.objects.filter(stale).only("kind", "name", "summary", "related", "facets")
-    )
+    fields = ("kind", "object_id", "name", "summary", "related", "facets")
+    old = list(SearchDocument.objects.filter(stale).only(*fields))
     removed = vocabulary(old)
     SearchDocument.objects.filter(pk__in=[doc.pk for doc in old]).delete()
     SearchDocument.objects.bulk_create(documents, batch_size=BATCH_SIZE)
     _adjust_vocabulary(removed, vocabulary(documents))
-    facets.adjust(_facets_of(old), _facets_of(documents))
+    old_tokens, new_tokens = _facets_of(old), _facets_of(documents)
+    facets.adjust(old_tokens.values(), new_tokens.values())
+    facets.write_members(old_tokens, new_tokens)
 
 
 @transaction.atomic
@@ -344,13 +292,7 @@ class _BulkLoad:
     """
 
     TABLES = ("directory_searchdocument", "directory_searchterm")
-    FTS_TABLES = (
-        "directory_search_org_fts",
-        "directory_search_org_names",
-        "directory_search_fts",
-        "directory_search_trigram",
-        "directory_term_trigram",
-    )
+    FTS_TABLES = schema.FTS_TABLES
 
     def __enter__(self):
         self.triggers = []
@@ -390,6 +332,7 @@ def rebuild() -> int:
     with _BulkLoad():
         SearchDocument.objects.all().delete()
         SearchTerm.objects.all().delete()
+        FacetMember.objects.all().delete()
         batches = chain(
             [_issue_documents()],
             (_organization_documents(ids) for ids in _published_id_batches()),
@@ -397,6 +340,7 @@ def rebuild() -> int:
         for documents in batches:
             SearchDocument.objects.bulk_create(documents, batch_size=BATCH_SIZE)
             terms.update(vocabulary(documents))
+            facets.write_members((), _facets_of(documents))
             count += len(documents)
         SearchTerm.objects.bulk_create(
             [SearchTerm(term=t, documents=n) for t, n in terms.items()], batch_size=BATCH_SIZE

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.shortcuts import get_object_or_404, render
 
 from directory import compare as comparison
-from directory import results, trust
+from directory import results, search, trust
+from directory.catalog.browse import browse
 from directory.filters import OrganizationFilter
 from directory.models import HarvestedListing, Opportunity, Organization
 from directory.pagecache import cache_page_for_visitors
@@ -35,12 +36,13 @@ def organization_list(request):
     }
     if not filterset.is_valid():
         return render(request, "directory/organization_list.html", ctx, status=400)
-    counts = filterset.facet_counts()
-    filterset.show_counts(counts)
-    # Every organization has one type, so the type counts add up to the results.
-    total = None if filterset.outcome else sum(counts["type"].values())
-    page = results.paginate(request, results.ordered(filterset), count=total)
-    ctx |= {"page_obj": page, "query": filterset.query, "outcome": filterset.outcome}
+    try:
+        result = browse(filterset.params(page=results.page_number(request)), request)
+    except search.InvalidQuery as error:  # e.g. one the database gave up on: a 400 saying so
+        filterset.form.add_error("q", str(error))
+        return render(request, "directory/organization_list.html", ctx, status=400)
+    filterset.show_counts(result.counts)
+    ctx |= {"page_obj": result.page, "query": result.query, "outcome": result.outcome}
     return render(request, "directory/organization_list.html", ctx)
 
 

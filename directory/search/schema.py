@@ -1,0 +1,231 @@
+"""The search schema: everything full-text search needs beyond the tables Django's models
+declare (`SearchDocument`, `SearchTerm`), for each database, in one place.
+
+Migrations install it from here (`install()`, from migration 0031 on); the migrations
+before 0031 that created it piece by piece now leave it to that one. To change it, change
+the declarations below and add a migration that calls `install()` again: it compares
+each object with what the database holds and replaces only those that differ (an object
+it no longer declares is dropped only when named in `RETIRED`). `docs/search.md`
+explains what each part is for and how the backends (`backends/sqlite.py`,
+`backends/postgres.py`) read them.
+
+SQLite: FTS5 tables over views of the documents by kind, kept current by triggers on the
+document table, so `SearchDocument` writes are all the index needs:
+- `directory_search_org_fts`: organizations' text (porter stemming, Hangul n-grams);
+- `directory_search_org_names`: organizations' names alone (is the word in a name?);
+- `directory_search_fts`: programs' and issues' text;
+- `directory_search_trigram`: every name, in trigrams (a fragment of a name);
+- `directory_term_trigram`: the vocabulary, in trigrams (typo correction);
+- `directory_searchdoc_ranking`: the columns the ranking query reads (named by it).
+
+PostgreSQL: stored, weighted tsvector columns generated from the document's text, and GIN
+indexes over them: organizations' indexed with their block of 4,096 ids (btree_gin) so a
+search reads about as many postings as it needs; the other kinds' apart; pg_trgm indexes
+over names and the vocabulary.
+"""
+
+from dataclasses import dataclass
+
+DOCUMENTS = "directory_searchdocument"
+TERMS = "directory_searchterm"
+TOKENIZE = "porter unicode61 remove_diacritics 2"
+TEXT = ("name", "summary", "related", "body", "ngrams")
+IS_ORGANIZATION = "kind = 'organization'"
+NOT_ORGANIZATION = "kind <> 'organization'"
+BLOCK = 4096  # organizations per block in PostgreSQL's organization indexes
+
+
+@dataclass(frozen=True)
+class Part:
+    kind: str  # "table", "view", "trigger", "index", as the database's catalog names them
+    name: str
+    sql: str  # exactly as the database's catalog gives it back
+
+
+# --- SQLite ------------------------------------------------------------------------------------
+
+
+def _fts(table: str, content: str, columns: tuple[str, ...], tokenize: str) -> Part:
+    cols = ", ".join(columns)
+    return Part(
+        "table",
+        table,
+        f"CREATE VIRTUAL TABLE {table} USING fts5({cols}, content='{content}', "
+        f"content_rowid='id', tokenize='{tokenize}')",
+    )
+
+
+def _triggers(table: str, source: str, columns, where: str | None, on_update=None) -> list[Part]:
+    """Insert, delete and update triggers on `source` that keep the FTS5 `table` current
+    for the rows `where` holds (every row when None)."""
+    cols = ", ".join(columns)
+
+    def values(row):
+        return ", ".join(f"{row}.{c}" for c in columns)
+
+    if where is None:
+        insert = f"INSERT INTO {table}(rowid, {cols}) VALUES (new.id, {values('new')});"
+        delete = (
+            f"INSERT INTO {table}({table}, rowid, {cols}) "
+            f"VALUES ('delete', old.id, {values('old')});"
+        )
+    else:
+        insert = (
+            f"INSERT INTO {table}(rowid, {cols}) SELECT new.id, {values('new')} WHERE new.{where};"
+        )
+        delete = (
+            f"INSERT INTO {table}({table}, rowid, {cols}) "
+            f"SELECT 'delete', old.id, {values('old')} WHERE old.{where};"
+        )
+    update = f"AFTER UPDATE OF {', '.join(on_update)} ON" if on_update else "AFTER UPDATE ON"
+    return [
+        Part("trigger", f"{table}_ai", f"CREATE TRIGGER {table}_ai AFTER INSERT ON {source} "
+                                       f"BEGIN {insert} END"),
+        Part("trigger", f"{table}_ad", f"CREATE TRIGGER {table}_ad AFTER DELETE ON {source} "
+                                       f"BEGIN {delete} END"),
+        Part("trigger", f"{table}_au", f"CREATE TRIGGER {table}_au {update} {source} "
+                                       f"BEGIN {delete} {insert} END"),
+    ]  # fmt: skip
+
+
+def _view(name: str, columns, where: str) -> Part:
+    return Part(
+        "view",
+        name,
+        f"CREATE VIEW {name} AS SELECT id, {', '.join(columns)} FROM {DOCUMENTS} "
+        f"WHERE {DOCUMENTS}.{where}",
+    )
+
+
+ORG_ROWS, OTHER_ROWS = "directory_search_org_rows", "directory_search_other_rows"
+SQLITE = [
+    _view(ORG_ROWS, TEXT, IS_ORGANIZATION),
+    _view(OTHER_ROWS, ("kind", *TEXT), NOT_ORGANIZATION),
+    _fts("directory_search_org_fts", ORG_ROWS, TEXT, TOKENIZE),
+    *_triggers("directory_search_org_fts", DOCUMENTS, TEXT, IS_ORGANIZATION, ("kind", *TEXT)),
+    _fts("directory_search_org_names", ORG_ROWS, ("name",), TOKENIZE),
+    *_triggers(
+        "directory_search_org_names", DOCUMENTS, ("name",), IS_ORGANIZATION, ("kind", "name")
+    ),
+    _fts("directory_search_fts", OTHER_ROWS, ("kind", *TEXT), TOKENIZE),
+    *_triggers(
+        "directory_search_fts", DOCUMENTS, ("kind", *TEXT), NOT_ORGANIZATION, ("kind", *TEXT)
+    ),
+    _fts("directory_search_trigram", DOCUMENTS, ("name",), "trigram"),
+    *_triggers("directory_search_trigram", DOCUMENTS, ("name",), None),
+    _fts("directory_term_trigram", TERMS, ("term",), "trigram"),
+    *_triggers("directory_term_trigram", TERMS, ("term",), None),
+    Part(
+        "index",
+        "directory_searchdoc_ranking",
+        f"CREATE INDEX directory_searchdoc_ranking ON {DOCUMENTS} (id, object_id, facets)",
+    ),
+]
+FTS_TABLES = [part.name for part in SQLITE if part.sql.startswith("CREATE VIRTUAL TABLE")]
+
+# --- PostgreSQL ----------------------------------------------------------------------------------
+
+EXTENSIONS = ("pg_trgm", "btree_gin")
+_WEIGHTED = " || ".join(
+    f"setweight(to_tsvector('english'::regconfig, coalesce({column}, '')), '{weight}')"
+    for column, weight in (("name", "A"), ("summary", "B"), ("related", "C"), ("body", "D"))
+)
+# Generated columns: added when missing (a change of expression needs a migration of its own:
+# replacing one rewrites the table).
+COLUMNS = {
+    "vector": f"tsvector GENERATED ALWAYS AS ({_WEIGHTED}) STORED",
+    "ngram_vector": "tsvector GENERATED ALWAYS AS "
+    "(to_tsvector('simple'::regconfig, coalesce(ngrams, ''))) STORED",
+}
+# The vector stays in the row (compressed) for ranking; descriptions go out of line first.
+STORAGE = {"vector": "MAIN"}
+
+
+ORGANIZATIONS_ONLY = "WHERE ((kind)::text = 'organization'::text)"
+OTHERS_ONLY = "WHERE ((kind)::text <> 'organization'::text)"
+_INDEXES = [
+    ("directory_searchdoc_org_vector", DOCUMENTS,
+     f"gin (vector, ((object_id / {BLOCK}))) {ORGANIZATIONS_ONLY}"),
+    ("directory_searchdoc_org_ngrams", DOCUMENTS,
+     f"gin (ngram_vector, ((object_id / {BLOCK}))) {ORGANIZATIONS_ONLY}"),
+    ("directory_searchdoc_org_name_trgm", DOCUMENTS,
+     f"gin (name gin_trgm_ops) {ORGANIZATIONS_ONLY}"),
+    ("directory_searchdocument_vector", DOCUMENTS, f"gin (vector) {OTHERS_ONLY}"),
+    ("directory_searchdocument_ngram_vector", DOCUMENTS, f"gin (ngram_vector) {OTHERS_ONLY}"),
+    ("directory_searchdocument_name_trgm", DOCUMENTS, f"gin (name gin_trgm_ops) {OTHERS_ONLY}"),
+    ("directory_searchterm_term_trgm", TERMS, "gin (term gin_trgm_ops)"),
+]  # fmt: skip
+# Written as `pg_indexes.indexdef` gives them back, so that they compare as text.
+POSTGRES = [
+    Part("index", name, f"CREATE INDEX {name} ON public.{table} USING {definition}")
+    for name, table, definition in _INDEXES
+]
+
+# Objects an earlier schema had and this one does not: dropped when `install()` runs.
+RETIRED = {"sqlite": [], "postgresql": []}
+
+# --- installing ----------------------------------------------------------------------------------
+
+
+def _held(cursor, vendor: str) -> dict[str, str]:
+    """The definition of every table, view, trigger and index the database holds, by name."""
+    if vendor == "sqlite":
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL")
+    else:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN (%s, %s)",
+            [DOCUMENTS, TERMS],
+        )
+    return dict(cursor.fetchall())
+
+
+def _drop(part: Part) -> str:
+    keyword = "TABLE" if part.kind == "table" else part.kind.upper()
+    return f"DROP {keyword} IF EXISTS {part.name}"
+
+
+def declared(vendor: str) -> list[Part]:
+    return {"sqlite": SQLITE, "postgresql": POSTGRES}.get(vendor, [])
+
+
+def install(schema_editor) -> list[str]:
+    """Bring the database's search schema to the one declared here; returns the names of
+    the objects it (re)created. Objects that already match are left alone, so running it
+    on an up-to-date database changes nothing."""
+    connection = schema_editor.connection
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            for extension in EXTENSIONS:
+                schema_editor.execute(f"CREATE EXTENSION IF NOT EXISTS {extension}")
+            for column, definition in COLUMNS.items():
+                schema_editor.execute(
+                    f"ALTER TABLE {DOCUMENTS} ADD COLUMN IF NOT EXISTS {column} {definition}"
+                )
+            for column, storage in STORAGE.items():
+                schema_editor.execute(
+                    f"ALTER TABLE {DOCUMENTS} ALTER COLUMN {column} SET STORAGE {storage}"
+                )
+        held = _held(cursor, vendor)
+        for name in RETIRED.get(vendor, []):
+            schema_editor.execute(f"DROP {name}")
+        stale = [part for part in declared(vendor) if held.get(part.name) != part.sql]
+        # Triggers and tables first, then views: a view is read by a table's content.
+        for part in sorted(stale, key=lambda part: part.kind == "view"):
+            schema_editor.execute(_drop(part))
+        for part in sorted(stale, key=lambda part: part.kind != "view"):
+            schema_editor.execute(part.sql)
+        if vendor == "sqlite" and stale:
+            for table in FTS_TABLES:  # read the documents into the tables afresh
+                schema_editor.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
+    return [part.name for part in stale]
+
+
+def uninstall(schema_editor) -> None:
+    """Drop everything `install()` creates (migrating back before 0031)."""
+    vendor = schema_editor.connection.vendor
+    for part in sorted(declared(vendor), key=lambda part: part.kind == "view"):
+        schema_editor.execute(_drop(part))
+    if vendor == "postgresql":
+        for column in COLUMNS:
+            schema_editor.execute(f"ALTER TABLE {DOCUMENTS} DROP COLUMN IF EXISTS {column}")
