@@ -40,9 +40,8 @@ class Params:
 
     @classmethod
     def from_form(cls, cleaned: dict, page: int | None = 1) -> "Params":
-        names = ("q", *FACETS, "sort")
-        return cls(**{name: cleaned.get(name) or cls.__dataclass_fields__[name].default
-                      for name in names}, page=page)  # fmt: skip
+        given = {name: cleaned.get(name) for name in ("q", *FACETS, "sort")}
+        return cls(**{name: value for name, value in given.items() if value}, page=page)
 
     @property
     def tokens(self) -> list[str]:
@@ -96,7 +95,7 @@ def _filtered(params: Params):
     return organizations
 
 
-def _searched(params: Params, request) -> tuple[search.Outcome, list[int], dict]:
+def _searched(params: Params) -> tuple[search.Outcome, list[int], dict]:
     """The search's ranked ids that hold every chosen token, and their counts: both from
     the tokens the search returned with its ids."""
     outcome = search.find(search.parse(params.q), ["organization"])
@@ -124,7 +123,7 @@ def browse(params: Params, request=None) -> Result:
     organizations = _filtered(params)
     order = params.order
     if params.q:
-        outcome, ids, counts = _searched(params, request)
+        outcome, ids, counts = _searched(params)
         total = len(ids)
         if order == "relevance":
             capped = "organization" in outcome.capped

@@ -13,7 +13,8 @@ SQLite: FTS5 tables over views of the documents by kind, kept current by trigger
 document table, so `SearchDocument` writes are all the index needs:
 - `directory_search_org_fts`: organizations' text (porter stemming, Hangul n-grams);
 - `directory_search_org_names`: organizations' names alone (is the word in a name?);
-- `directory_search_fts`: programs' and issues' text;
+- `directory_search_program_fts`, `directory_search_issue_fts`: programs' and issues' text,
+  a table each, so a search for issues reads no program's postings;
 - `directory_search_trigram`: every name, in trigrams (a fragment of a name);
 - `directory_term_trigram`: the vocabulary, in trigrams (typo correction);
 - `directory_searchdoc_ranking`: the columns the ranking query reads (named by it).
@@ -97,20 +98,23 @@ def _view(name: str, columns, where: str) -> Part:
     )
 
 
-ORG_ROWS, OTHER_ROWS = "directory_search_org_rows", "directory_search_other_rows"
+ORG_ROWS = "directory_search_org_rows"
+PROGRAM_ROWS, ISSUE_ROWS = "directory_search_program_rows", "directory_search_issue_rows"
+IS_PROGRAM, IS_ISSUE = "kind = 'program'", "kind = 'issue'"
 SQLITE = [
     _view(ORG_ROWS, TEXT, IS_ORGANIZATION),
-    _view(OTHER_ROWS, ("kind", *TEXT), NOT_ORGANIZATION),
+    _view(PROGRAM_ROWS, TEXT, IS_PROGRAM),
+    _view(ISSUE_ROWS, TEXT, IS_ISSUE),
     _fts("directory_search_org_fts", ORG_ROWS, TEXT, TOKENIZE),
     *_triggers("directory_search_org_fts", DOCUMENTS, TEXT, IS_ORGANIZATION, ("kind", *TEXT)),
     _fts("directory_search_org_names", ORG_ROWS, ("name",), TOKENIZE),
     *_triggers(
         "directory_search_org_names", DOCUMENTS, ("name",), IS_ORGANIZATION, ("kind", "name")
     ),
-    _fts("directory_search_fts", OTHER_ROWS, ("kind", *TEXT), TOKENIZE),
-    *_triggers(
-        "directory_search_fts", DOCUMENTS, ("kind", *TEXT), NOT_ORGANIZATION, ("kind", *TEXT)
-    ),
+    _fts("directory_search_program_fts", PROGRAM_ROWS, TEXT, TOKENIZE),
+    *_triggers("directory_search_program_fts", DOCUMENTS, TEXT, IS_PROGRAM, ("kind", *TEXT)),
+    _fts("directory_search_issue_fts", ISSUE_ROWS, TEXT, TOKENIZE),
+    *_triggers("directory_search_issue_fts", DOCUMENTS, TEXT, IS_ISSUE, ("kind", *TEXT)),
     _fts("directory_search_trigram", DOCUMENTS, ("name",), "trigram"),
     *_triggers("directory_search_trigram", DOCUMENTS, ("name",), None),
     _fts("directory_term_trigram", TERMS, ("term",), "trigram"),
@@ -162,7 +166,16 @@ POSTGRES = [
 ]
 
 # Objects an earlier schema had and this one does not: dropped when `install()` runs.
-RETIRED = {"sqlite": [], "postgresql": []}
+RETIRED = {
+    "sqlite": [  # programs and issues shared one table until migration 0032
+        "TRIGGER IF EXISTS directory_search_fts_ai",
+        "TRIGGER IF EXISTS directory_search_fts_ad",
+        "TRIGGER IF EXISTS directory_search_fts_au",
+        "TABLE IF EXISTS directory_search_fts",
+        "VIEW IF EXISTS directory_search_other_rows",
+    ],
+    "postgresql": [],
+}
 
 # --- installing ----------------------------------------------------------------------------------
 

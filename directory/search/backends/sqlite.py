@@ -9,14 +9,11 @@ from directory.search.query import HANGUL_RUN, Item, ParsedQuery
 # Relative weight of each column: name and alternate name, then summary, then the names of
 # programs, issues and focus areas, then descriptions, then Korean n-grams.
 BM25_WEIGHTS = "10.0, 4.0, 2.0, 1.0, 2.0"  # name, summary, related, body, ngrams
-TEXT_COLUMNS = "{name summary related body ngrams} : "
-# Organizations have an FTS5 table of their own; programs and issues share one with a
-# `kind` column (migration 0017).
+# Each kind has an FTS5 table of its own (`directory/search/schema.py`).
 ORGANIZATION_FTS = "directory_search_org_fts"
 # Organizations' names alone (migration 0021): whether any name holds a word, read from
 # the names' postings instead of every position of the word in every column.
 ORGANIZATION_NAMES = "directory_search_org_names"
-SHARED_FTS = "directory_search_fts"
 # Covers the ranking query's lookup of each candidate's object id and facets (0019).
 RANKING_INDEX = "directory_searchdoc_ranking"
 
@@ -40,26 +37,16 @@ def _fts5_parts(parsed: ParsedQuery) -> tuple[str, str | None]:
     return " AND ".join(groups), excluded
 
 
-def _fts5_table(kind: str) -> tuple[str, str, str]:
-    """The FTS5 table holding documents of `kind`, the condition that selects them, and
-    the filter that keeps words to the text columns.
-
-    Every column of the organizations' table is text, and a filter naming them all would
-    still make FTS5 check the column of every position it reads."""
-    if kind == "organization":
-        return ORGANIZATION_FTS, "", ""
-    return SHARED_FTS, f'kind : "{kind}" AND ', TEXT_COLUMNS
+def _fts5_table(kind: str) -> str:
+    """The FTS5 table holding the documents of `kind`."""
+    return f"directory_search_{'org' if kind == 'organization' else kind}_fts"
 
 
-def _fts5_expression(parsed: ParsedQuery, kind: str) -> str:
-    """A MATCH expression for documents of `kind` whose text matches the query and holds
-    none of the excluded words (in the table `_fts5_table(kind)` names)."""
+def _fts5_expression(parsed: ParsedQuery) -> str:
+    """A MATCH expression for documents whose text matches the query and holds none of the
+    excluded words."""
     required, excluded = _fts5_parts(parsed)
-    _, selects, columns = _fts5_table(kind)
-    expression = f"{selects}{columns}({required})"
-    if excluded:
-        expression = f"({expression}) NOT ({columns}({excluded}))"
-    return expression
+    return f"({required}) NOT ({excluded})" if excluded else required
 
 
 def _fts5_name_filter(item: Item) -> str | None:
@@ -81,16 +68,13 @@ def ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float,
     SEARCH_CANDIDATES + `limit` rows however common the words are. Both are plain MATCH
     queries: a rowid condition beside MATCH would make FTS5 evaluate the query once per row.
     """
-    expression = _fts5_expression(parsed, kind)
-    table, selects, _ = _fts5_table(kind)
-    weights = BM25_WEIGHTS if table == ORGANIZATION_FTS else f"0.0, {BM25_WEIGHTS}"
-    score = f"-bm25({table}, {weights})"
+    expression = _fts5_expression(parsed)
+    table = _fts5_table(kind)
+    score = f"-bm25({table}, {BM25_WEIGHTS})"
     candidates = f"""SELECT * FROM (SELECT rowid, {score} AS score FROM {table}
                        WHERE {table} MATCH %s LIMIT %s)"""
     params = [expression, settings.SEARCH_CANDIDATES]
     in_name = _fts5_name_filter(parsed.items[0])
-    if in_name:
-        in_name = selects + in_name
     # Intersecting the whole query with a name condition reads every position of its words
     # even when no name holds them, so first ask the names alone (which suffices for a
     # one-item query: its words in the name are its words in the document).
