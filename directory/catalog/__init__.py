@@ -1,5 +1,7 @@
-"""The catalog: the public directory as visitors see it.
+"""The catalog: the public directory as visitors see it, with one door in and one out.
 
+`browse.browse(params)` is the one reader of the organization list: it searches,
+filters, counts, orders and pages, and returns a frozen `Result`.
 `changed()` is the one way a change to public content reaches the search index, the facet
 counts (held in the index's documents) and the page cache (the content version); `flush()`
 applies, inside the current transaction, what it has changed so far. Model signals

@@ -7,10 +7,12 @@ index's `FacetMember` rows (a filtered list) or from the tokens a search returns
 ids (a search's results, filtered without a query). The search engine returns ranked ids
 and knows nothing of pages or caches.
 
-Where a slow search becomes a message: `search.find` raises `InvalidQuery` when the
-database gave up on it (`SEARCH_TIMEOUT_MS`), like a malformed query; `browse` lets it
-through and the view (`directory.views.organizations`) shows its message on the search
-field with a 400.
+Where a slow search becomes a message: on PostgreSQL every search query runs under
+`SEARCH_TIMEOUT_MS`; the backend turns a cancelled one into `QueryTooSlow`
+(`search/backends/postgres.py`), an `InvalidQuery` whose message ("This search took too
+long...") is written in `search/query.py`. `browse` lets it through, like the
+`InvalidQuery` of a malformed query, and the view (`directory.views.organizations`) puts
+the message on the search field and answers 400.
 """
 
 from dataclasses import dataclass, field

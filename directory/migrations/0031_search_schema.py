@@ -9,11 +9,11 @@ from directory.search import schema
 
 
 def install(apps, schema_editor):
-    schema.install(schema_editor)
+    schema.install(schema_editor.connection)
 
 
 def uninstall(apps, schema_editor):
-    schema.uninstall(schema_editor)
+    schema.uninstall(schema_editor.connection)
 
 
 class Migration(migrations.Migration):

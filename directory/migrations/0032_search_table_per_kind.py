@@ -10,7 +10,7 @@ from directory.search import schema
 
 
 def install(apps, schema_editor):
-    schema.install(schema_editor)
+    schema.install(schema_editor.connection)
 
 
 class Migration(migrations.Migration):

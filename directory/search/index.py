@@ -284,52 +284,15 @@ def _published_id_batches() -> Iterator[list[int]]:
         yield ids[start : start + BATCH_SIZE]
 
 
-class _BulkLoad:
-    """On SQLite, lift the index triggers for a bulk load and build each index once after.
-
-    The trigger definitions are read back from the database itself and restored as they
-    were, inside the same transaction.
-    """
-
-    TABLES = ("directory_searchdocument", "directory_searchterm")
-    FTS_TABLES = schema.FTS_TABLES
-
-    def __enter__(self):
-        self.triggers = []
-        if connection.vendor != "sqlite":
-            return self
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT name, sql FROM sqlite_master"
-                " WHERE type = 'trigger' AND tbl_name IN (%s, %s)",
-                self.TABLES,
-            )
-            self.triggers = cursor.fetchall()
-            for name, _sql in self.triggers:
-                cursor.execute(f'DROP TRIGGER "{name}"')
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if connection.vendor != "sqlite" or exc_type is not None:
-            return False
-        with connection.cursor() as cursor:
-            for table in self.FTS_TABLES:
-                cursor.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
-                # One segment per index instead of the dozens a rebuild leaves: at 100k
-                # organizations, searches then take half the time (docs/benchmarks.md).
-                cursor.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
-            for _name, sql in self.triggers:
-                cursor.execute(sql)
-        return False
-
-
 @transaction.atomic
-def rebuild() -> int:
-    """Rebuild every document and the vocabulary from scratch; returns the document count."""
+def rebuild(offline: bool = False) -> int:
+    """Rebuild every document and the vocabulary from scratch; returns the document count.
+    `offline` builds PostgreSQL's full-text indexes once at the end instead of row by row,
+    making searches wait until it ends (`schema.lifted`)."""
     count = 0
     terms: Counter = Counter()
     bump_version()
-    with _BulkLoad():
+    with schema.lifted(connection, offline):
         SearchDocument.objects.all().delete()
         SearchTerm.objects.all().delete()
         FacetMember.objects.all().delete()
