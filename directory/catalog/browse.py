@@ -93,7 +93,7 @@ class RankedResults:
 def _filtered(params: Params):
     organizations = Organization.objects.published()
     for token in params.tokens:
-        organizations = organizations.filter(pk__in=facets.members(token))
+        organizations = organizations.filter(facets.holds(token))
     return organizations
 
 

@@ -50,7 +50,7 @@ class OrganizationQuerySet(models.QuerySet):
         """Published organizations holding a facet value (`holding("issue", issue)`)."""
         from directory import facets  # it reads these models
 
-        return self.filter(pk__in=facets.members(facets.token(facet, value)))
+        return self.filter(facets.holds(facets.token(facet, value)))
 
     def addressing(self, issue):
         """Organizations addressing the issue directly or through a current program."""
