@@ -143,8 +143,12 @@ def tokens_known(ids, known: dict[int, str] | None = None) -> dict[int, set[str]
 def counts_of(ids, known: dict[int, str] | None = None) -> dict[str, dict]:
     """The counts of these published organizations (a search's results), from their
     tokens (`tokens_known`)."""
-    held = tokens_known(ids, known)
-    return _counts(Counter(value for tokens in held.values() for value in tokens).items())
+    return tally(tokens_known(ids, known).values())
+
+
+def tally(held: Iterable[set[str]]) -> dict[str, dict]:
+    """The counts of organizations whose tokens are known (one set each)."""
+    return _counts(Counter(value for tokens in held for value in tokens).items())
 
 
 # --- counts kept per change ------------------------------------------------------------------

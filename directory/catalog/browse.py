@@ -104,7 +104,7 @@ def _searched(params: Params) -> tuple[search.Outcome, list[int], dict]:
     held = facets.tokens_known(outcome.ids["organization"], outcome.facets)
     wanted = set(params.tokens)
     ids = [pk for pk in outcome.ids["organization"] if wanted <= held[pk]]
-    return outcome, ids, facets.counts_of(ids, outcome.facets)
+    return outcome, ids, facets.tally(held[pk] for pk in ids)
 
 
 def _counts(params: Params, organizations, request) -> dict[str, dict]:
@@ -130,8 +130,8 @@ def browse(params: Params, request=None) -> Result:
         if order == "relevance":
             capped = "organization" in outcome.capped
             listed = RankedResults(ids, capped, request)
-        else:
-            organizations = organizations.filter(pk__in=ids)
+        else:  # the ids hold every chosen token already
+            organizations = Organization.objects.published().filter(pk__in=ids)
     else:
         outcome, counts = None, _counts(params, organizations, request)
         # Every organization has one type, so the type counts add up to the results.

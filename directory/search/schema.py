@@ -33,7 +33,6 @@ TERMS = "directory_searchterm"
 TOKENIZE = "porter unicode61 remove_diacritics 2"
 TEXT = ("name", "summary", "related", "body", "ngrams")
 IS_ORGANIZATION = "kind = 'organization'"
-NOT_ORGANIZATION = "kind <> 'organization'"
 BLOCK = 4096  # organizations per block in PostgreSQL's organization indexes
 
 
