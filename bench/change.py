@@ -51,6 +51,9 @@ def main() -> None:
         "list `/organizations/`": "/organizations/",
         "list filtered on an issue": f"/organizations/?issue={issue.slug}",
         "list filtered on an issue and a country": f"/organizations/?issue={issue.slug}&country=KR",
+        "list filtered on three values": (
+            f"/organizations/?issue={issue.slug}&country=KR&help=donate"
+        ),
         "issue page": f"/issues/{issue.slug}/",
         "focus-area page": f"/focus-areas/{area.slug}/",
         "`/search/?q=refugees`": "/search/?q=refugees",

@@ -230,6 +230,9 @@ if SEARCH_CANDIDATES <= SEARCH_MAX_RESULTS:
 SEARCH_TIMEOUT_MS = env_int("SEARCH_TIMEOUT_MS", 3000, minimum=10)
 # Lists count at most this many results ("more than 10,000") and page no further.
 COUNT_CAP = env_int("COUNT_CAP", 10_000, minimum=100)
+# A list narrowed by two filters or more counts its options ("Refugees (12)") only when it
+# holds at most this many organizations: counting means grouping every member's values.
+FACET_COUNT_CAP = env_int("FACET_COUNT_CAP", 5_000, minimum=10)
 
 # ---------------------------------------------------------------------------------------
 # Cache, whole-page cache and rate limits (see docs/deployment.md)

@@ -211,3 +211,9 @@ def stored_counts(within: str = "") -> tuple[int, dict[str, dict]]:
     rows = dict(FacetCount.objects.filter(within=within).values_list("value", "count"))
     total = rows.pop("", 0)
     return total, _counts(rows.items())
+
+
+def stored_pair(within: str, value: str) -> int:
+    """The number of published organizations holding both facet tokens."""
+    row = FacetCount.objects.filter(within=within, value=value).values_list("count", flat=True)
+    return row.first() or 0

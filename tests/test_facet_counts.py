@@ -196,14 +196,62 @@ def _params(tokens: list[str]) -> Params:
     return Params(**chosen)
 
 
+def _combinations(rng, every: list[str], n: int) -> list[list[str]]:
+    """`n` random pairs and `n` // 2 random triples of values of different facets."""
+    by_facet = defaultdict(list)
+    for token in every:
+        by_facet[token.partition(":")[0]].append(token)
+    chosen = []
+    for size in [2] * n + [3] * (n // 2):
+        names = rng.sample(sorted(by_facet), size)
+        chosen.append([rng.choice(by_facet[name]) for name in names])
+    return chosen
+
+
+def test_a_list_too_long_to_count_lists_everything_and_counts_no_option(world, settings):
+    """Past FACET_COUNT_CAP a list narrowed by two or three values still lists and numbers
+    exactly what a brute force finds, but counts no option: grouping every member's values
+    is what made two broad filters take seconds at a million organizations."""
+    rng, *_rest = world
+    settings.FACET_COUNT_CAP = 3
+    held = _brute_members()
+    every = sorted({token for tokens in held.values() for token in tokens})
+    uncounted = 0
+    for tokens in _combinations(rng, every, 60):
+        expected = {pk for pk, own in held.items() if set(tokens) <= own}
+
+        result = browse(_params(tokens))
+
+        assert {org.pk for org in result.page.paginator.object_list} == expected, tokens
+        assert result.page.paginator.count == len(expected), tokens
+        assert (result.counts is None) == (len(expected) > 3), tokens
+        uncounted += result.counts is None
+    assert uncounted, "no combination held more than the cap: the test checked nothing"
+
+
+def test_the_list_says_when_its_options_are_not_counted(world, client, settings):
+    held = _brute_members()
+    tally = Counter(t for tokens in held.values() for t in tokens if t.startswith("issue:"))
+    issue = Issue.objects.get(pk=tally.most_common(1)[0][0].partition(":")[2])
+    url = f"/organizations/?issue={issue.slug}&help=donate"
+    settings.FACET_COUNT_CAP = 10
+
+    counted = client.get(url).content.decode()
+    settings.FACET_COUNT_CAP = 0
+    uncounted = client.get(url + "&sort=name").content.decode()  # not the page cached
+
+    hint = "too long to count the results of each option"
+    assert hint not in counted and f"{issue.name} (" in counted
+    assert hint in uncounted and f"{issue.name} (" not in uncounted
+
+
 def test_the_reader_lists_and_counts_what_a_brute_force_finds(world):
-    """`browse()` for every single value and a sample of pairs: the organizations listed,
+    """`browse()` for every single value and samples of pairs and triples: the organizations listed,
     their number and each option's count equal a brute force over the published ones."""
     rng, *_rest = world
     held = _brute_members()
     every = sorted({token for tokens in held.values() for token in tokens})
-    pairs = [[a, b] for a in every for b in every if a.split(":")[0] != b.split(":")[0]]
-    for tokens in [[]] + [[t] for t in every] + rng.sample(pairs, 40):
+    for tokens in [[]] + [[t] for t in every] + _combinations(rng, every, 40):
         params = _params(tokens)
         expected = {pk for pk, own in held.items() if set(tokens) <= own}
 

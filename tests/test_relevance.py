@@ -165,3 +165,17 @@ def test_the_search_page_puts_the_best_match_of_each_kind_first(seeded, client):
     assert _linked_slugs(organizations)[0] == (CROSSING_BORDERS, "")
     assert _linked_slugs(programs)[0] == (CROSSING_BORDERS, "#program-orphan-care")
     assert "No issues match." in issues
+
+
+@pytest.mark.parametrize("query", ["korea", "Korea", "north korea"])
+def test_names_holding_korea_or_korean_rank_above_those_that_do_not(seeded, query):
+    """A name's word that starts with the query's ranks it ("Korean" for `korea`), on
+    both databases; it never makes a match of its own."""
+    results = ranked(query)
+    names = dict(Organization.objects.filter(slug__in=results).values_list("slug", "name"))
+    pattern = re.compile(r"\b" + r"\W+".join(query.split()), re.IGNORECASE)  # "north\W+korea"
+    in_name = [pattern.search(names[slug]) is not None for slug in results]
+
+    assert NKHR in results and HELPING_HANDS in results  # "North Korean", "Korea"
+    assert any(in_name) and not all(in_name), "the seed no longer tests this"
+    assert in_name == sorted(in_name, reverse=True), list(zip(results, in_name, strict=True))

@@ -121,6 +121,16 @@ def test_it_ranks_a_name_match_above_a_description_only_match():
     assert found("harbor") == [named.pk, summarised.pk, described.pk]
 
 
+def test_a_name_word_starting_with_the_query_ranks_a_match_first_but_finds_nothing_itself():
+    described = make_org("Aardvark Aid", summary="Tutoring in Korea for families.")
+    adjective = make_org("Korean Bridge", summary="Tutoring in Korea for students.")
+    make_org("Koreana Soap Works", summary="Soap and candles.")  # no word "Korea" anywhere
+
+    assert found("korea") == [adjective.pk, described.pk]
+    assert found("korea tutoring") == [adjective.pk, described.pk]
+    assert found("korea -candles") == [adjective.pk, described.pk]
+
+
 def test_a_quoted_phrase_matches_only_words_in_that_order():
     adjacent = make_org(summary="Works inside North Korea.")
     apart = make_org(summary="From the north of China to South Korea.")

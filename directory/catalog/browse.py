@@ -17,6 +17,7 @@ the message on the search field and answers 400.
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import F
 
 from directory import cards, facets, results, search
@@ -62,7 +63,8 @@ class Params:
 @dataclass(frozen=True)
 class Result:
     page: object  # a `django.core.paginator.Page` of organizations, ready for cards
-    counts: dict[str, dict] = field(repr=False)  # facet -> value -> results holding it
+    # facet -> value -> results holding it; None when the list is too long to count them
+    counts: dict[str, dict] | None = field(repr=False)
     outcome: search.Outcome | None = None  # the search's, when searching
     order: str = "name"
 
@@ -107,14 +109,28 @@ def _searched(params: Params) -> tuple[search.Outcome, list[int], dict]:
     return outcome, ids, facets.tally(held[pk] for pk in ids)
 
 
-def _counts(params: Params, organizations, request) -> dict[str, dict]:
-    """The whole directory's, or a list narrowed to one value's, from the counts kept per
-    change; a list narrowed further, grouped over its members and cached until the
-    content changes."""
+def _counts(params: Params, organizations, request) -> tuple[int | None, dict | None]:
+    """How many organizations the list holds (None: the paginator counts, up to its cap)
+    and their counts by facet (None: too many to group, see `FACET_COUNT_CAP`).
+
+    The whole directory's and a list narrowed to one value's come from the counts kept per
+    change, as does the number a list narrowed to two values holds (a stored pair). The
+    options of a list narrowed further are counted by grouping its members' tokens, cached
+    until the content changes, and only when it holds at most `FACET_COUNT_CAP`
+    organizations: no request groups the members of half a million organizations."""
     tokens = params.tokens
     if len(tokens) <= 1:
-        return facets.stored_counts(tokens[0] if tokens else "")[1]
-    return cached("facets", sorted(tokens), lambda: facets.counts_in(organizations), request)
+        counts = facets.stored_counts(tokens[0] if tokens else "")[1]
+        # Every organization has one type, so the type counts add up to the results.
+        return sum(counts["type"].values()), counts
+    if len(tokens) == 2:
+        total = facets.stored_pair(*tokens)
+    else:
+        total = organizations[: settings.FACET_COUNT_CAP + 1].count()
+    if total > settings.FACET_COUNT_CAP:
+        return (total if len(tokens) == 2 else None), None
+    counts = cached("facets", sorted(tokens), lambda: facets.counts_in(organizations), request)
+    return total, counts
 
 
 def browse(params: Params, request=None) -> Result:
@@ -133,9 +149,8 @@ def browse(params: Params, request=None) -> Result:
         else:  # the ids hold every chosen token already
             organizations = Organization.objects.published().filter(pk__in=ids)
     else:
-        outcome, counts = None, _counts(params, organizations, request)
-        # Every organization has one type, so the type counts add up to the results.
-        total = sum(counts["type"].values())
+        outcome = None
+        total, counts = _counts(params, organizations, request)
     if order == "verified":
         listed = cards.for_cards(organizations).order_by(
             F("last_verified").desc(nulls_last=True), "name"

@@ -14,10 +14,10 @@ from collections import Counter, defaultdict
 from django.core.exceptions import ValidationError
 
 from directory.hsds import mapping
-from directory.hsds.csv_package import Origins
 from directory.hsds.mapping import Reader
 from directory.hsds.match import Resolver, Terms
 from directory.hsds.plan import CLEANED, OrgPlan, Plan, Problem, ProgramPlan, as_uuid
+from directory.hsds.staging import Origins
 from directory.hsds.taxonomies import help_field_by_term
 from directory.models import Country, Issue, Organization
 

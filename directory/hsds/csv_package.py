@@ -1,10 +1,10 @@
 """The HSDS tabular package: one CSV per table plus a `datapackage.json` that describes them.
 
-`flatten` turns a nested organization into table rows (the exporter writes them) and `nest`
-turns tables back into nested organizations, so the importer reads a package exactly as it
-reads JSON. A package is a folder or a .zip of the CSV files; the specification's example
-`tabular.json` (file names mapping to rows) is read the same way. Rows are numbered as a
-spreadsheet shows them: the header is row 1.
+`flatten` turns a nested organization into table rows (the exporter writes them), and `read`
+stages a package's rows (`staging` nests them back into organizations, a batch at a time),
+so the importer reads a package as it reads JSON. A package is a folder or a .zip of the
+CSV files; the specification's example `tabular.json` (file names mapping to rows) is read
+the same way. Rows are numbered as a spreadsheet shows them: the header is row 1.
 
 The CSV files are opened in spreadsheets, so a cell that one would run as a formula (it
 starts with =, +, -, @, a tab or a carriage return) is written behind an apostrophe, as the
@@ -191,16 +191,17 @@ def _neutralised(row: dict) -> dict:
     return {key: neutralise(value) for key, value in row.items()}
 
 
-def read(path: Path) -> dict[str, list[dict]]:
-    """The tables of a package in a folder or a .zip, by file name; raises PackageError,
-    or limits.TooLarge for a package past the import limits."""
+def read(path: Path, staged) -> None:
+    """Stage the tables of a package in a folder or a .zip (`staging.Staged`), row by
+    row; raises PackageError, or limits.TooLarge for a package past the import limits."""
     budget = limits.Budget()
     try:
         if path.is_dir():
             files = sorted(p for p in path.iterdir() if p.name in READ)
             budget.declared((p.name, p.stat().st_size, None) for p in files)
             opens = {p.name: (lambda p=p: budget.stream(p.name, p.open("rb"))) for p in files}
-            return _read_files(opens, budget)
+            _read_files(opens, budget, staged)
+            return
         with zipfile.ZipFile(path) as archive:
             infos = {
                 Path(info.filename).name: info
@@ -212,7 +213,7 @@ def read(path: Path) -> dict[str, list[dict]]:
                 name: (lambda n=name, i=info: budget.stream(n, archive.open(i), i.compress_size))
                 for name, info in infos.items()
             }
-            return _read_files(opens, budget)
+            _read_files(opens, budget, staged)
     except (zipfile.BadZipFile, zlib.error, EOFError) as error:
         message = f"{path.name}: not a readable zip file, truncated or corrupt ({error})."
         raise PackageError(message) from None
@@ -231,17 +232,15 @@ def unread_tables(path: Path) -> list[str]:
     return sorted(n for n in names if n.endswith(".csv") and n not in READ)
 
 
-def _read_files(opens: dict[str, Callable], budget: limits.Budget) -> dict[str, list[dict]]:
+def _read_files(opens: dict[str, Callable], budget: limits.Budget, staged) -> None:
     if "organizations.csv" not in opens:
         raise PackageError("The package has no organizations.csv.")
-    tables = {}
     for name, open_ in sorted(opens.items()):
         try:
             with open_() as raw, io.TextIOWrapper(raw, "utf-8-sig", newline="") as text:
-                tables[name] = [_restored(row) for row in budget.counted(csv.DictReader(text))]
+                staged.add(name, (_restored(row) for row in budget.counted(csv.DictReader(text))))
         except (UnicodeDecodeError, csv.Error) as error:
             raise PackageError(f"{name}: cannot be read as UTF-8 CSV ({error}).") from None
-    return tables
 
 
 def _restored(row: dict) -> dict:
@@ -250,90 +249,3 @@ def _restored(row: dict) -> dict:
         if isinstance(value, str) and value.startswith("'"):
             row[key] = restore(value)
     return row
-
-
-class Origins:
-    """Where each row came from ("services.csv row 4"), looked up by the row itself.
-
-    Rows are held here, so no other object can take the identity of a discarded one.
-    """
-
-    def __init__(self):
-        self._rows: dict[int, tuple[dict, str]] = {}
-
-    def add(self, row: dict, where: str) -> None:
-        self._rows[id(row)] = (row, where)
-
-    def get(self, obj, default: str) -> str:
-        row, where = self._rows.get(id(obj), (None, default))
-        return where if row is obj else default
-
-
-def _key(value) -> str:
-    return str(value).strip().lower() if value not in (None, "") else ""
-
-
-class _Nester:
-    def __init__(self, tables: dict[str, list[dict]], prefix: str, start: int):
-        self.origins = Origins()
-        self.problems: list[tuple[str, str, str]] = []
-        self.rows = {name: self._rows(name, raw, prefix, start) for name, raw in tables.items()}
-
-    def _rows(self, name: str, raw: list[dict], prefix: str, start: int) -> list[dict]:
-        rows = []
-        for number, cells in enumerate(raw, start=start):
-            # An empty cell is an absent field, as in JSON; None keys are cells past the header.
-            row = {k: v for k, v in cells.items() if k is not None and v not in ("", None)}
-            self.origins.add(row, f"{prefix}{name} row {number}")
-            rows.append(row)
-        return rows
-
-    def attach(self, name: str, key: str, parents: dict, column: str, *, required=False):
-        """Nest the rows of table `name` in their parents under `key`. A table that is
-        present is complete: a parent without rows in it gets an empty list."""
-        if name not in self.rows:
-            return
-        for parent in parents.values():
-            parent.setdefault(key, [])
-        for row in self.rows[name]:
-            parent = parents.get(_key(row.get(column)))
-            if parent is not None:
-                parent[key].append(row)
-            elif required:
-                message = f"No organization with id “{row.get(column, '')}” in organizations.csv."
-                self.problems.append((self.origins.get(row, name), column, message))
-
-
-def nest(tables: dict[str, list[dict]], *, prefix: str = "", start: int = 2):
-    """Nested organizations from a package's tables.
-
-    Returns the organizations, the Origins of every row, and the rows that name an
-    organization the package does not hold. Rows pointing at anything
-    else Causeway does not import (a location of another organization, an attribute of a
-    phone) are ignored.
-    """
-    nester = _Nester(tables, prefix, start)
-    rows = nester.rows
-    orgs = rows.get("organizations.csv", [])
-    by_org = {_key(org.get("id")): org for org in orgs}
-    locations = {_key(row.get("id")): row for row in rows.get("locations.csv", [])}
-    nester.attach("addresses.csv", "addresses", locations, "location_id")
-    nester.attach("locations.csv", "locations", by_org, "organization_id")
-    for name, key in [
-        ("organization_identifiers.csv", "organization_identifiers"),
-        ("programs.csv", "programs"),
-        ("services.csv", "services"),
-    ]:
-        nester.attach(name, key, by_org, "organization_id", required=True)
-    services = {_key(s.get("id")): s for org in orgs for s in org.get("services", [])}
-    nester.attach("service_areas.csv", "service_areas", services, "service_id")
-    nester.attach("attributes.csv", "attributes", by_org | services, "link_id")
-    terms = {_key(row.get("id")): row for row in rows.get("taxonomy_terms.csv", [])}
-    taxonomies = {_key(row.get("id")): row for row in rows.get("taxonomies.csv", [])}
-    for term in terms.values():
-        if _key(term.get("taxonomy_id")) in taxonomies:
-            term["taxonomy_detail"] = taxonomies[_key(term.get("taxonomy_id"))]
-    for attribute in rows.get("attributes.csv", []):
-        if _key(attribute.get("taxonomy_term_id")) in terms:
-            attribute["taxonomy_term"] = terms[_key(attribute.get("taxonomy_term_id"))]
-    return orgs, nester.origins, nester.problems

@@ -6,7 +6,8 @@ with services and programs nested; services with their organization nested (as
 focus areas); and the tabular package, as a folder or .zip of CSV files, or as the
 specification's `tabular.json`. A JSON list (or a Page's `contents`) is read, checked
 and written a batch of documents at a time, so memory holds one batch whatever the file's
-size; a CSV package is nested whole first (its rows may come in any order). Every batch is
+size; a CSV package's rows are staged on disk as they are read and nested a batch of
+organizations at a time (`staging`: its rows may come in any order). Every batch is
 written in one transaction: every problem is collected with its file, row or JSON path,
 HSDS field and message (a JSON path such as `export.json $.contents[3].services[0]`), and
 a file with any problem, in any batch, writes nothing. What must hold across the file
@@ -45,7 +46,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from directory import catalog
-from directory.hsds import bulk, csv_package, jsonstream, limits
+from directory.hsds import bulk, csv_package, jsonstream, limits, staging
 from directory.hsds.checks import Planner
 from directory.hsds.plan import Problem, Result, as_uuid
 from directory.models import Organization
@@ -58,6 +59,9 @@ __all__ = ["ImportFailed", "Problem", "Result", "import_documents", "import_path
 BATCH = 1000
 # Above this many organizations one index rebuild beats refreshing them one batch at a time.
 REBUILD_THRESHOLD = 1000
+# How many documents are read before they are planned, at most (`_with_progress` reads
+# ahead to see whether a progress bar is worth it): where their rows are is kept that long.
+LOOKAHEAD = REBUILD_THRESHOLD + 1 + BATCH
 # The cyclic garbage collector's automatic passes cost a quarter of an import's time, and a
 # batch makes little cyclic garbage: the collector rests during an import and runs every
 # this many batches instead, so that garbage stays bounded too.
@@ -77,7 +81,7 @@ class Source:
 
     name: str
     documents: Iterable[tuple[Any, str]]
-    origins: csv_package.Origins = field(default_factory=csv_package.Origins)
+    origins: staging.Origins = field(default_factory=staging.Origins)
     problems: list[Problem] = field(default_factory=list)
     ignored: Counter = field(default_factory=Counter)
 
@@ -206,16 +210,19 @@ def read(path: Path) -> Iterator[Source]:
     if not path.exists():
         raise ImportFailed([Problem(name, "", "No such file or folder.")])
     if path.is_dir() or _looks_like_zip(path):
-        with _unreadable(name):
-            source = _from_tables(name, csv_package.read(path), prefix="", start=2)
+        with staging.Staged(prefix="", start=2, keep=LOOKAHEAD) as staged:
+            with _unreadable(name):
+                csv_package.read(path, staged)
+            source = _from_staged(name, staged)
             source.ignored.update(csv_package.unread_tables(path))
-        yield source
+            yield source
         return
     with path.open("rb") as file:
         with _unreadable(name):
             document = jsonstream.open_json(file)
         if document.items is None:
-            yield _from_value(name, document.value)
+            with _from_value(name, document.value) as source:
+                yield source
         else:
             located = _located(document.items, f"{name} {document.label}")
             yield Source(name, _read_to_the_end(name, located))
@@ -249,16 +256,26 @@ def _located(documents: Iterable, label: str) -> Iterator[tuple[Any, str]]:
     return ((document, f"{label}[{number}]") for number, document in enumerate(documents))
 
 
-def _from_value(name: str, data) -> Source:
+@contextmanager
+def _from_value(name: str, data) -> Iterator[Source]:
     """A file holding one document that is not a list of them: one organization or
     service, or the specification's `tabular.json`."""
     with _unreadable(name):
-        if _is_tabular(data):
+        tabular = _is_tabular(data)
+        if tabular:
             _check_tables(name, data)
-            return _from_tables(name, data, prefix=f"{name}: ", start=1)
+    if tabular:
+        with staging.Staged(prefix=f"{name}: ", start=1, keep=LOOKAHEAD) as staged:
+            for table, rows in data.items():
+                if table in csv_package.READ:
+                    staged.add(table, rows)
+            source = _from_staged(name, staged)
+            source.ignored.update(table for table in data if table not in csv_package.READ)
+            yield source
+        return
     if isinstance(data, dict) and "contents" in data:  # a list would have been streamed
         raise ImportFailed([Problem(name, "contents", "Expected a list.")])
-    return Source(name, [(data, f"{name} $")])
+    yield Source(name, [(data, f"{name} $")])
 
 
 def _is_tabular(data) -> bool:
@@ -285,13 +302,9 @@ def _looks_like_zip(path: Path) -> bool:
         return path.suffix.lower() == ".zip" or file.read(4) == b"PK\x03\x04"
 
 
-def _from_tables(name: str, tables: dict, *, prefix: str, start: int) -> Source:
-    orgs, origins, orphans = csv_package.nest(tables, prefix=prefix, start=start)
-    problems = [Problem(*orphan) for orphan in orphans]
-    located = [(org, origins.get(org, name)) for org in orgs]
-    source = Source(name, located, origins, problems)
-    source.ignored.update(table for table in tables if table not in csv_package.READ)
-    return source
+def _from_staged(name: str, staged: staging.Staged) -> Source:
+    problems = [Problem(*orphan) for orphan in staged.orphans()]
+    return Source(name, staged.organizations(), staged.origins, problems)
 
 
 # Batching

@@ -41,8 +41,14 @@ def organization_list(request):
     except search.InvalidQuery as error:  # e.g. one the database gave up on: a 400 saying so
         filterset.form.add_error("q", str(error))
         return render(request, "directory/organization_list.html", ctx, status=400)
-    filterset.show_counts(result.counts)
-    ctx |= {"page_obj": result.page, "query": result.query, "outcome": result.outcome}
+    if result.counts is not None:
+        filterset.show_counts(result.counts)
+    ctx |= {
+        "page_obj": result.page,
+        "query": result.query,
+        "outcome": result.outcome,
+        "options_counted": result.counts is not None,
+    }
     return render(request, "directory/organization_list.html", ctx)
 
 

@@ -50,12 +50,13 @@ def _fts5_expression(parsed: ParsedQuery) -> str:
 
 
 def _fts5_name_filter(item: Item) -> str | None:
-    """An FTS5 condition that the item appears in the name column: its words as a phrase
-    (stemmed, as everywhere), a Hangul run as the start of a word in the name."""
+    """An FTS5 condition that a word of the name starts with the item's last word (its
+    words before it as a phrase, stemmed as everywhere), and a Hangul run starts a word
+    of the name: `korea` so boosts "Korean ..." as well as "... Korea"."""
     parts = []
     words = latin_words(item)
     if words:
-        parts.append('"' + " ".join(words) + '"')
+        parts.append('"' + " ".join(words) + '" *')
     parts += [f'"{run}" *' for run in HANGUL_RUN.findall(item.text)]
     return "name : (" + " AND ".join(parts) + ")" if parts else None
 
@@ -76,16 +77,16 @@ def ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float,
     params = [expression, settings.SEARCH_CANDIDATES]
     in_name = _fts5_name_filter(parsed.items[0])
     # Intersecting the whole query with a name condition reads every position of its words
-    # even when no name holds them, so first ask the names alone (which suffices for a
-    # one-item query: its words in the name are its words in the document).
+    # even when no name holds them, so first ask the names alone. The boosted matches are
+    # still matches of the whole query: the prefix ranks, it never finds ("traffic" must
+    # not find "Trafficking" names, nor a misspelling names that start like it).
     names = ORGANIZATION_NAMES if table == ORGANIZATION_FTS else table
     if in_name and fetch(f"SELECT 1 FROM {names} WHERE {names} MATCH %s LIMIT 1", [in_name]):
-        single = len(parsed.items) == 1 and not parsed.excluded
         candidates += f"""
             UNION ALL
             SELECT * FROM (SELECT rowid, {score} + 1000 AS score FROM {table}
                            WHERE {table} MATCH %s LIMIT %s)"""
-        params += [in_name if single else f"({expression}) AND {in_name}", limit]
+        params += [f"({expression}) AND {in_name}", limit]
     sql = f"""
         SELECT d.object_id, MAX(c.score) AS best, d.facets FROM ({candidates}) c
         JOIN directory_searchdocument d INDEXED BY {RANKING_INDEX} ON d.id = c.rowid
