@@ -8,11 +8,14 @@ quarter of the organizations), then times `import_hsds --publish` into an empty 
 database and prints rows per second and the peak memory. The file is kept and reused; the
 database is recreated on every run. The file goes to bench/results/, which git ignores.
 `--database-url` imports into another database instead, which must be empty and is
-migrated first (`createdb bench_stream`, then drop it).
+migrated first (`createdb bench_stream`, then drop it). `--csv` imports the same
+organizations as a tabular package instead (a folder of CSV files written from the JSON
+file once, kept beside it).
 
     .venv/bin/python bench/import_hsds.py --orgs 100000 2>/dev/null  # stderr: progress
     .venv/bin/python bench/import_hsds.py --orgs 100000 \
         --database-url postgres://postgres@127.0.0.1:5432/bench_stream 2>/dev/null
+    .venv/bin/python bench/import_hsds.py --orgs 100000 --csv 2>/dev/null
 """
 
 import argparse
@@ -160,6 +163,32 @@ def write_file(path: Path, count: int) -> None:
         file.write(f'\n], "total_items": {count}, "size": {count}}}\n')
 
 
+def _package(path: Path) -> Path:
+    """The tabular package of the JSON file at `path`, written beside it once."""
+    from directory.hsds import csv_package, jsonstream
+
+    folder = path.with_name(path.stem + "-csv")
+    if not (folder / "datapackage.json").exists():
+        with path.open("rb") as file:
+            csv_package.write(map(_with_parent_ids, jsonstream.open_json(file).items), folder)
+    return folder
+
+
+def _with_parent_ids(org: dict) -> dict:
+    """The organization with each nested object naming what it belongs to, as a package's
+    rows must (the JSON nests them instead)."""
+    for key in ("organization_identifiers", "locations", "services"):
+        for item in org.get(key, []):
+            item["organization_id"] = org["id"]
+    for owner, entity in [(org, "organization"), *((s, "service") for s in org["services"])]:
+        for attribute in owner.get("attributes", []):
+            attribute |= {"link_id": owner["id"], "link_entity": entity}
+    for service in org["services"]:
+        for area in service.get("service_areas", []):
+            area["service_id"] = service["id"]
+    return org
+
+
 def _timed(owner, name: str) -> tuple[list, list]:
     """Wrap owner.name to record its wall and CPU seconds."""
     original, wall, cpu = getattr(owner, name), [], []
@@ -180,6 +209,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Causeway HSDS import benchmark")
     parser.add_argument("--orgs", type=int, default=10_000)
     parser.add_argument("--database-url", help="an empty database (default: a new SQLite file)")
+    parser.add_argument("--csv", action="store_true", help="import it as a CSV package")
     args = parser.parse_args()
 
     if args.database_url:
@@ -210,6 +240,8 @@ def main() -> None:
         write_file(path, args.orgs)
         print(f"Wrote {path.name} in {time.perf_counter() - started:.1f} s")
     size = path.stat().st_size / 1e6
+    if args.csv:
+        path = _package(path)
 
     # The file is read as it is checked and written: reading is what the phases leave.
     phases = {

@@ -594,6 +594,7 @@ SCHEDULE = {
     "causeway-check-links": ("check_links", 7),
     "causeway-harvest": ("harvest_hsds", 1 / 24),
     "causeway-expire-opportunities": ("expire_opportunities", 1),
+    "causeway-optimize-search-index": ("optimize_search_index", 1),
 }
 HARDENING = {
     "NoNewPrivileges": "yes",

@@ -1,6 +1,8 @@
 """The search schema as `directory/search/schema.py` declares it: what every migrated
 database holds, and what `install()` puts right when a database holds something else."""
 
+from io import StringIO
+
 import pytest
 from django.db import connection
 
@@ -48,3 +50,27 @@ def test_a_rebuild_puts_back_what_it_lifted_and_search_finds(offline):
     held = _held()
     assert all(held.get(part.name) == part.sql for part in schema.declared(connection.vendor))
     assert search.search(search.parse("lantern"), "organization") == [org.pk]
+
+
+def _segments(table: str) -> int:
+    """Rows of an FTS5 table's storage: its segments' pages and its structure."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table}_data")
+        return cursor.fetchone()[0]
+
+
+def test_the_daily_optimize_merges_what_changes_left_in_pieces_and_search_still_finds():
+    from django.core.management import call_command
+
+    orgs = [make_org(f"Lantern {n}", summary=f"Harbor relief number {n}.") for n in range(12)]
+    table = "directory_search_org_fts" if connection.vendor == "sqlite" else None
+    before = _segments(table) if table else None
+    out = StringIO()
+
+    call_command("optimize_search_index", stdout=out)
+
+    assert "Tidied" in out.getvalue()
+    if table:  # one insert, one segment: twelve changes, twelve segments, merged into one
+        assert _segments(table) < before
+    found = search.search(search.parse("harbor relief"), "organization")
+    assert sorted(found) == sorted(org.pk for org in orgs)
