@@ -5,11 +5,13 @@ where it came from (file and row, or JSON path) and the HSDS field; `match` then
 plans to existing rows and runs the models' validators.
 
 An import plans a file one batch of documents at a time with one Planner, which keeps what
-must hold across the whole file: the ids seen so far (`_Seen`, with where each was first
-seen) and the organization slugs taken, never the documents themselves.
+must hold across the whole file: the ids seen so far, with where each was first seen, and
+the organization slugs taken (`_Scratch`, on disk), never the documents themselves.
 """
 
-from collections import Counter, defaultdict
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 
@@ -33,8 +35,7 @@ class Planner:
         self.origins = origins
         self.problems: list[Problem] = []
         self._reported: set[tuple[str, str]] = set()
-        self._seen = _Seen()
-        self._slugs: set[str] | None = None
+        self._seen = _Scratch()
         names = dict(Country.objects.values_list("code", "name"))
         self.codes = set(names)
         self.codes_by_name = {name.casefold(): code for code, name in names.items()}
@@ -77,12 +78,16 @@ class Planner:
         """Whether the file holds the organization, in full or nested in a service."""
         return self._seen.has(ORGANIZATION, hsds_id) or self._seen.has(NESTED, hsds_id)
 
-    def taken_slugs(self) -> set[str]:
-        """The organization slugs taken: read once, then kept current as slugs are given
-        (rereading them for every batch would read the whole table a thousand times)."""
-        if self._slugs is None:
-            self._slugs = set(Organization.objects.values_list("slug", flat=True))
-        return self._slugs
+    def taken_slugs(self):
+        """The organization slugs taken, as a set: read once, then kept current as slugs
+        are given (rereading them for every batch would read the whole table a thousand
+        times)."""
+        slugs = Organization.objects.values_list("slug", flat=True)
+        return self._seen.taken_slugs(slugs.iterator(chunk_size=10_000))
+
+    def close(self) -> None:
+        """Drop what the import kept across the file."""
+        self._seen.close()
 
     def unread(self, doc: dict, kind: str) -> None:
         """Count the fields of `doc` Causeway has no place for, as "<object> <field>"."""
@@ -229,43 +234,59 @@ class Planner:
         return issues, focus_areas, links
 
 
-class _Seen:
-    """The ids seen so far, by kind, each with where it was first seen, kept small: a
-    million organizations bring four million ids. An id is kept as a 128-bit integer and
-    its place as bytes, with the part before the first "[" (the file's name and list,
-    `export.json $.contents`, the same for every place) kept once and numbered."""
+class _Scratch:
+    """What an import keeps across the whole file, in a private temporary SQLite database
+    on disk (deleted when it is closed) rather than in memory: a million organizations
+    bring four million ids and a million slugs.
+
+    `first(kind, id, where)`: where the id was first seen (`where` if this is the first
+    time); `has(kind, id)`; and `slugs`, the organization slugs taken, as a set."""
 
     def __init__(self):
-        self.ids: dict[str, dict[int, bytes]] = defaultdict(dict)
-        self.heads: dict[str, int] = {}
-        self.names: list[str] = []
+        self.db = sqlite3.connect("")
+        self.db.execute("PRAGMA journal_mode = OFF")
+        self.db.execute("PRAGMA synchronous = OFF")
+        self.db.execute(
+            "CREATE TABLE seen (kind INTEGER, id BLOB, at TEXT, PRIMARY KEY (kind, id)) "
+            "WITHOUT ROWID"
+        )
+        self.kinds: dict[str, int] = {}
+        self.slugs: _Slugs | None = None
+
+    def close(self) -> None:
+        self.db.close()
 
     def first(self, kind: str, hsds_id, where: str) -> str:
-        """Where the id was first seen; `where` if this is the first time."""
-        packed = self.ids[kind].setdefault(hsds_id.int, b"")
-        if not packed:
-            self.ids[kind][hsds_id.int] = self._pack(where)
+        key = (self.kinds.setdefault(kind, len(self.kinds)), hsds_id.bytes)
+        if self.db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?, ?)", (*key, where)).rowcount:
             return where
-        return self._unpack(packed)
+        return self.db.execute("SELECT at FROM seen WHERE kind = ? AND id = ?", key).fetchone()[0]
 
     def has(self, kind: str, hsds_id) -> bool:
-        return hsds_id is not None and hsds_id.int in self.ids[kind]
+        if hsds_id is None or kind not in self.kinds:
+            return False
+        key = (self.kinds[kind], hsds_id.bytes)
+        return bool(self.db.execute("SELECT 1 FROM seen WHERE kind = ? AND id = ?", key).fetchone())
 
-    def _pack(self, where: str) -> bytes:
-        head, bracket, tail = where.partition("[")
-        if not bracket:
-            return b"-" + where.encode()
-        if head not in self.heads:
-            self.heads[head] = len(self.names)
-            self.names.append(head)
-        return f"{self.heads[head]}[{tail}".encode()
+    def taken_slugs(self, slugs: Iterable[str]) -> "_Slugs":
+        if self.slugs is None:
+            self.slugs = _Slugs(self.db, slugs)
+        return self.slugs
 
-    def _unpack(self, packed: bytes) -> str:
-        text = packed.decode()
-        if text.startswith("-"):
-            return text[1:]
-        number, _bracket, tail = text.partition("[")
-        return f"{self.names[int(number)]}[{tail}"
+
+class _Slugs:
+    """A set of slugs (`in`, `add`) in the scratch database, for `plan.unique_slug`."""
+
+    def __init__(self, db, slugs: Iterable[str]):
+        self.db = db
+        db.execute("CREATE TABLE slugs (slug TEXT PRIMARY KEY) WITHOUT ROWID")
+        db.executemany("INSERT OR IGNORE INTO slugs VALUES (?)", ((slug,) for slug in slugs))
+
+    def __contains__(self, slug: str) -> bool:
+        return bool(self.db.execute("SELECT 1 FROM slugs WHERE slug = ?", (slug,)).fetchone())
+
+    def add(self, slug: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO slugs VALUES (?)", (slug,))
 
 
 def _covered_programs(orgs, services) -> set[str]:

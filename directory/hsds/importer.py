@@ -143,6 +143,8 @@ def _import(source: Source, *, publish, dry_run, progress) -> Result:
         # Someone took a slug or an identifier between the checks and the writes.
         message = f"The directory changed during the import ({error}); run it again."
         raise ImportFailed([Problem(source.name, "", message)]) from None
+    finally:
+        planner.close()
     result.held_back.sort()
     result.ignored.update(source.ignored)
     result.ignored.update(planner.ignored)
