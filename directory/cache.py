@@ -55,15 +55,17 @@ def bump_version() -> None:
         ContentVersion.objects.get_or_create(pk=1, defaults={"version": 1})
 
 
-def _key(name: str, parts, request) -> str:
+def _key(name: str, parts, request, versioned: bool = True) -> str:
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
     today = timezone.localdate().isoformat()
-    return f"causeway:{name}:{current_version(request)}:{today}:{digest}"
+    version = current_version(request) if versioned else "-"
+    return f"causeway:{name}:{version}:{today}:{digest}"
 
 
-def cached(name: str, parts, compute: Callable[[], T], request=None) -> T:
-    """`compute()`, remembered under `name` and `parts` until the content changes."""
-    key = _key(name, parts, request)
+def cached(name: str, parts, compute: Callable[[], T], request=None, versioned=True) -> T:
+    """`compute()`, remembered under `name` and `parts` until the content changes; with
+    `versioned` false, until the day ends: `parts` then say what it was computed from."""
+    key = _key(name, parts, request, versioned)
     value = cache.get(key)
     if value is None:
         value = compute()
@@ -71,9 +73,10 @@ def cached(name: str, parts, compute: Callable[[], T], request=None) -> T:
     return value
 
 
-def held(name: str, parts_list: list, request=None) -> list:
-    """What `cached(name, parts)` holds for each entry of `parts_list` (None where it
-    holds nothing), read at once."""
-    keys = [_key(name, parts, request) for parts in parts_list]
+def held(name: str, parts_list: list, request=None, versioned: list[bool] | None = None) -> list:
+    """What `cached(name, parts, versioned=...)` holds for each entry of `parts_list`
+    (None where it holds nothing), read at once."""
+    versioned = versioned or [True] * len(parts_list)
+    keys = [_key(name, parts, request, v) for parts, v in zip(parts_list, versioned, strict=True)]
     values = cache.get_many(keys)
     return [values.get(key) for key in keys]

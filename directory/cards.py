@@ -1,18 +1,25 @@
 """Organization cards, shared by every list and search.
 
 A card's HTML around its name and summary is rendered once per organization and language
-and cached until the content changes; the name and summary go in per request, marked with
-the search's words. So a page of cards loads what a card shows beyond its name (the
+and cached until that organization changes; the name and summary go in per request, marked
+with the search's words. So a page of cards loads what a card shows beyond its name (the
 issues addressed, through programs too) only for the cards not cached yet.
+
+"Until that organization changes": a card is cached under its organization's search
+document's `version`, the content version the writer wrote it under. Everything a card
+shows (its type, headquarters, issues and their names, ways to help, verification)
+reaches the writer, which rewrites that organization's document, so a change re-renders
+the cards of what it changed and no others. An organization without a document (not
+published, or not indexed yet) has its card cached until any content changes.
 """
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from directory.cache import cached, held
-from directory.models import Issue, Opportunity, Organization, Program
+from directory.models import Issue, Opportunity, Organization, Program, SearchDocument
 
 # Where a cached card takes its name and summary: plain, or marked for a search.
 NAME_SLOT, SUMMARY_SLOT = "\x00name\x00", "\x00summary\x00"
@@ -37,13 +44,26 @@ def card_relations() -> list[Prefetch]:
     ]
 
 
+def _stamped(organizations):
+    """With each one's `card_stamp`: its document's version (see above)."""
+    documents = SearchDocument.objects.filter(
+        kind=SearchDocument.Kind.ORGANIZATION, object_id=OuterRef("pk")
+    )
+    return organizations.annotate(card_stamp=Subquery(documents.values("version")[:1]))
+
+
 def for_cards(organizations):
     """Organizations ready to show as cards, with the relations a card reads."""
-    return organizations.for_card_text().prefetch_related(*card_relations())
+    return _stamped(organizations.for_card_text()).prefetch_related(*card_relations())
 
 
 def _cache_parts(org) -> tuple:
-    return (org.pk, get_language())
+    return (org.pk, get_language(), getattr(org, "card_stamp", None))
+
+
+def _versioned(org) -> bool:
+    """Whether the card waits for any change: when it has no stamp of its own."""
+    return getattr(org, "card_stamp", None) is None
 
 
 def card_parts(org, request) -> list[str]:
@@ -58,14 +78,15 @@ def card_parts(org, request) -> list[str]:
         between, after = rest.split(SUMMARY_SLOT, 1)
         return [before, between, after]
 
-    return cached(CACHE_NAME, _cache_parts(org), render, request)
+    return cached(CACHE_NAME, _cache_parts(org), render, request, versioned=_versioned(org))
 
 
 def load(ids: list[int], request=None) -> list[Organization]:
     """The organizations of `ids` in that order, ready to show as cards."""
-    objects = Organization.objects.for_card_text().in_bulk(ids)
+    objects = _stamped(Organization.objects.for_card_text()).in_bulk(ids)
     shown = [objects[pk] for pk in ids if pk in objects]
-    parts = held(CACHE_NAME, [_cache_parts(org) for org in shown], request)
+    keys = [_cache_parts(org) for org in shown]
+    parts = held(CACHE_NAME, keys, request, [_versioned(org) for org in shown])
     for org, html in zip(shown, parts, strict=True):
         org._card_parts = html
     prefetch_related_objects([org for org in shown if not org._card_parts], *card_relations())

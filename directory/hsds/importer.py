@@ -15,7 +15,7 @@ a file with any problem, in any batch, writes nothing. What must hold across the
 Objects are matched on their HSDS id, so importing a file again updates what the first
 import created. Text the database refuses (NUL) or that would break where it is shown
 (other control characters, line breaks in names) is a problem too, and a CSV package past
-the HSDS_IMPORT_MAX_* settings (`limits`) is refused before it fills the memory.
+the HSDS_IMPORT_MAX_* settings (`limits`) is refused before it fills the disk.
 
 A nested list that is present is complete: an organization's `services` replace its
 programs, its `attributes` its issues, focus areas and links, its `locations` its

@@ -1,7 +1,7 @@
 """How much a CSV package may hold, so a small file cannot expand to exhaust memory.
 
 A .zip of a few hundred kilobytes can expand to gigabytes (a "zip bomb"), and every row
-read becomes a dictionary held until the import ends. A package is refused when one file
+read is staged on disk until the import ends (`staging`). A package is refused when one file
 or all of them together expand past a size, when a zipped file expands more than a ratio
 (real CSV compresses about ten times; bombs a thousand), or when it holds too many rows.
 Sizes are checked twice: as the zip's directory declares them, before anything is

@@ -37,6 +37,11 @@ class SearchDocument(models.Model):
         help_text="An organization's facet values (type, issues, focus areas, countries), "
         "from which the counts of a search's results are read.",
     )
+    version = models.BigIntegerField(
+        null=True,
+        help_text="The content version when it was written: an organization's card is "
+        "cached under it, so a change re-renders only the cards of what it changed.",
+    )
 
     class Meta:
         ordering = ["kind", "object_id"]

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from directory import facets
-from directory.cache import bump_version
+from directory.cache import bump_version, current_version
 from directory.models import (
     FacetMember,
     Issue,
@@ -210,6 +210,14 @@ def _facets_of(documents) -> dict[int, str]:
     return {doc.object_id: doc.facets for doc in documents if doc.kind == Kind.ORGANIZATION}
 
 
+def _stamp(documents: list[SearchDocument]) -> None:
+    """Mark the documents with the content version they are written under (the caller
+    has moved it on): the cards of their organizations are cached under it."""
+    version = current_version()
+    for document in documents:
+        document.version = version
+
+
 def _replace(stale: Q, documents: list[SearchDocument]) -> None:
     """Drop the documents matching `stale` and write `documents`, vocabulary included."""
     for kind in (Kind.PROGRAM, Kind.ISSUE):
@@ -220,6 +228,7 @@ def _replace(stale: Q, documents: list[SearchDocument]) -> None:
     old = list(SearchDocument.objects.filter(stale).only(*fields))
     removed = vocabulary(old)
     SearchDocument.objects.filter(pk__in=[doc.pk for doc in old]).delete()
+    _stamp(documents)
     SearchDocument.objects.bulk_create(documents, batch_size=BATCH_SIZE)
     _adjust_vocabulary(removed, vocabulary(documents))
     old_tokens, new_tokens = _facets_of(old), _facets_of(documents)
@@ -320,6 +329,7 @@ def rebuild(offline: bool = False) -> int:
             (_organization_documents(ids) for ids in _published_id_batches()),
         )
         for documents in batches:
+            _stamp(documents)
             SearchDocument.objects.bulk_create(documents, batch_size=BATCH_SIZE)
             terms.update(vocabulary(documents))
             facets.write_members((), _facets_of(documents))
