@@ -194,6 +194,18 @@ class OrganizationFilter(DescribedFilters, django_filters.FilterSet):
         is this filter set's part."""
         raise NotImplementedError("call directory.catalog.browse.browse(filterset.params())")
 
+    def offer_sorts(self) -> None:
+        """Without a search nothing is ranked: the default order is by name, so the first
+        option says "Name" (its value still asks for the best match, which a search then
+        gives) rather than offering a best match it cannot give."""
+        if self.form.cleaned_data.get("q"):
+            return
+        field = self.form.fields["sort"]
+        unsearched = [(value, label) for value, label in self.SORT_CHOICES if value != "relevance"]
+        if self.form.cleaned_data.get("sort") != "name":
+            unsearched = [("relevance" if v == "name" else v, label) for v, label in unsearched]
+        field.choices = unsearched
+
     def show_counts(self, counts: dict[str, dict]) -> None:
         """Label each option with how many of the current results it would keep."""
         form = self.form

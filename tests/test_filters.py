@@ -180,6 +180,41 @@ def test_a_search_is_sorted_by_relevance_unless_told_otherwise(client):
     assert listed(client, "q=lighthouse&sort=name") == ["aardvark-aid", "lighthouse-trust"]
 
 
+def _sort_options(html: str) -> list[tuple[str, str, bool]]:
+    """(value, label, selected) of each option of the sort menu, as a browser shows it:
+    with none marked selected, the first one is."""
+    menu = re.search(r'<select name="sort".*?</select>', html, re.S).group(0)
+    options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', menu)
+    first = not any(selected for _value, selected, _label in options)
+    return [
+        (value, label, bool(selected) or (first and n == 0))
+        for n, (value, selected, label) in enumerate(options)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", [("relevance", "Name", True), ("verified", "Recently verified", False)]),
+        ("sort=relevance", [("relevance", "Name", True), ("verified", "Recently verified", False)]),
+        ("sort=verified", [("relevance", "Name", False), ("verified", "Recently verified", True)]),
+        ("sort=name", [("name", "Name", True), ("verified", "Recently verified", False)]),
+        (
+            "q=rescue",
+            [
+                ("relevance", "Best match", True),
+                ("name", "Name", False),
+                ("verified", "Recently verified", False),
+            ],
+        ),
+    ],
+)
+def test_best_match_is_offered_only_to_a_search(client, directory, query, expected):
+    """Without a search the list is in name order and the menu says so; its first option
+    still asks for the best match, so a search typed next is ranked."""
+    assert _sort_options(client.get(f"{LIST}?{query}").content.decode()) == expected
+
+
 def test_the_list_says_how_many_organizations_match_and_what_was_searched(client, directory):
     html = client.get(f"{LIST}?q=refugee&issue=human-trafficking").content.decode()
 

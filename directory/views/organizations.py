@@ -41,6 +41,7 @@ def organization_list(request):
     except search.InvalidQuery as error:  # e.g. one the database gave up on: a 400 saying so
         filterset.form.add_error("q", str(error))
         return render(request, "directory/organization_list.html", ctx, status=400)
+    filterset.offer_sorts()
     if result.counts is not None:
         filterset.show_counts(result.counts)
     ctx |= {
