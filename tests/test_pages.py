@@ -886,13 +886,18 @@ def test_the_organization_page_shows_a_hostile_name_as_text(client, hostile):
     assert f"<title>{escape(XSS_ORG)} · Causeway</title>" in html
 
 
-@pytest.mark.parametrize("sorted_below", [5000, 0], ids=["sorted", "walked"])
+@pytest.mark.parametrize(
+    ("sorted_below", "walk"),
+    [(5000, (500,)), (0, (500,)), (0, (1, 2, 1, 1, 1)), (0, (1,))],
+    ids=["sorted", "walked", "walked a slice at a time", "too thin to walk"],
+)
 def test_issue_page_lists_the_first_programs_on_it_by_organization_name(
-    client, settings, monkeypatch, sorted_below
+    client, settings, monkeypatch, sorted_below, walk
 ):
-    # Both ways of finding them (few programs sorted, many found by walking organizations)
-    # list the same.
+    # Every way of finding them (few programs sorted, many found by walking organizations
+    # a slice at a time, or sorted when the slices run out) lists the same.
     monkeypatch.setattr("directory.views.browse.SORTED_BELOW", sorted_below)
+    monkeypatch.setattr("directory.views.browse.WALK", walk)
     settings.PAGE_CACHE_SECONDS = 0  # each request renders afresh
     issue = make_issue("Child labor", slug="child-labor")
     other = make_issue("Refugees", slug="refugees")

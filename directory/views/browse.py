@@ -1,6 +1,6 @@
 """The home page and browsing by issue and by focus area."""
 
-from django.db.models import Exists, F, OuterRef, Prefetch
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 
 from directory import cards, facets, results
@@ -17,6 +17,8 @@ OPPORTUNITIES_SHOWN = 10
 # Up to this many programs on an issue or in a focus area are read and sorted at once;
 # more, and the organizations are walked in name order instead (see `_first_programs`).
 SORTED_BELOW = 5000
+# The walk reads the organizations in slices of these sizes, then gives up and sorts.
+WALK = (500, 5000, 50_000)
 
 
 def _links_at_most(bound: int, **link) -> bool:
@@ -28,33 +30,58 @@ def _links_at_most(bound: int, **link) -> bool:
     return rows.order_by().values("pk")[: bound + 1].count() <= bound
 
 
+def _sorted_programs(programs):
+    return (
+        programs.filter(organization__status=Organization.Status.PUBLISHED)
+        .select_related("organization")
+        .order_by("organization__name", "organization_id", "-active", "name")[:PROGRAMS_SHOWN]
+    )
+
+
+def _first_owners(programs) -> list[int] | None:
+    """The first published organizations in name order with one of these programs, found
+    by reading the organizations a slice at a time (`WALK`) and asking which of each
+    slice have one; None if the slices ran out first (the programs are too spread out)."""
+    published = Organization.objects.published().order_by("name", "pk")
+    owners: list[int] = []
+    after = None
+    for size in WALK:
+        rows = published
+        if after:
+            name, pk = after
+            rows = rows.filter(Q(name__gt=name) | Q(name=name, pk__gt=pk))
+        slice_ = list(rows.values_list("pk", "name")[:size])
+        holding = set(
+            programs.filter(organization_id__in=[pk for pk, _name in slice_])
+            .order_by()
+            .values_list("organization_id", flat=True)
+        )
+        owners += [pk for pk, _name in slice_ if pk in holding]
+        if len(owners) >= PROGRAMS_SHOWN or len(slice_) < size:
+            return owners[:PROGRAMS_SHOWN]
+        after = slice_[-1][1], slice_[-1][0]
+    return None
+
+
 def _first_programs(**link):
     """The first programs on an issue (or in a focus area) by organization name.
 
     When there are many, they belong to the first organizations in name order that have
-    one, so those are found by walking the organizations in that order instead of sorting
-    every such program. When there are few, the walk would pass most organizations before
-    finding them (every one, when there are none): they are sorted instead.
+    one, so those are found by walking the organizations in that order, a slice at a time
+    (explicitly: a planner left to choose, without fresh statistics, read all million
+    organizations' programs for it), instead of sorting every such program. When there
+    are few, or they are spread too thin for the walk, they are sorted instead.
     """
     programs = Program.objects.filter(**link)
-    if _links_at_most(SORTED_BELOW, **link):
-        return (
-            programs.filter(organization__status=Organization.Status.PUBLISHED)
-            .select_related("organization")
-            .order_by("organization__name", "organization_id", "-active", "name")[:PROGRAMS_SHOWN]
-        )
-    owners = (
-        Organization.objects.published()
-        .filter(Exists(programs.filter(organization=OuterRef("pk"))))
-        .order_by("name", "pk")
-        .values_list("pk", flat=True)[:PROGRAMS_SHOWN]
-    )
+    owners = None if _links_at_most(SORTED_BELOW, **link) else _first_owners(programs)
+    if owners is None:
+        return _sorted_programs(programs)
     # Their programs first, then each one checked: not the other way round.
     return (
-        Program.objects.filter(organization__in=list(owners))
+        Program.objects.filter(organization__in=owners)
         .filter(Exists(programs.filter(pk=OuterRef("pk"))))
         .select_related("organization")
-        .order_by("organization__name", "-active", "name")[:PROGRAMS_SHOWN]
+        .order_by("organization__name", "organization_id", "-active", "name")[:PROGRAMS_SHOWN]
     )
 
 
