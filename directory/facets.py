@@ -90,6 +90,22 @@ def holds(facet_token: str) -> Exists:
     return Exists(FacetMember.objects.filter(organization_id=OuterRef("pk"), token=facet_token))
 
 
+def count_holding(tokens: list[str], limit: int) -> int:
+    """How many published organizations hold every one of the tokens, counted no further
+    than `limit`: the members of the rarest one, each probed for the others in the
+    (token, organization) index. (Walking the organizations by name and probing each, as
+    a planner chose, read 94,000 of them for three broad values at 1M: 600 ms.)"""
+    sizes = dict(
+        FacetCount.objects.filter(within="", value__in=tokens).values_list("value", "count")
+    )
+    rarest, *others = sorted(tokens, key=lambda value: sizes.get(value, 0))
+    members = FacetMember.objects.filter(token=rarest)
+    for other in others:
+        held = FacetMember.objects.filter(token=other, organization_id=OuterRef("organization_id"))
+        members = members.filter(Exists(held))
+    return members.values("organization_id")[:limit].count()
+
+
 def write_members(removed: Iterable[int], tokens: dict[int, str]) -> None:
     """Drop the rows of the organizations `removed` and write those of `tokens` (each
     organization's tokens as its document stores them); in the writing transaction."""

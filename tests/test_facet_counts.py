@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from directory import facets
 from directory.catalog.browse import Params, browse
 from directory.models import (
     Country,
@@ -312,3 +313,14 @@ def test_the_migration_fills_the_filters_rows_from_the_documents(world):
     fill(apps, None)
 
     assert _members() == _brute_members()
+
+
+def test_counting_the_holders_of_several_values_stops_at_its_limit(world):
+    rng, *_rest = world
+    held = _brute_members()
+    every = sorted({token for tokens in held.values() for token in tokens})
+    for tokens in _combinations(rng, every, 30):
+        expected = sum(1 for own in held.values() if set(tokens) <= own)
+
+        assert facets.count_holding(tokens, 1000) == expected, tokens
+        assert facets.count_holding(tokens, 2) == min(expected, 2), tokens

@@ -109,15 +109,17 @@ def _searched(params: Params) -> tuple[search.Outcome, list[int], dict]:
     return outcome, ids, facets.tally(held[pk] for pk in ids)
 
 
-def _counts(params: Params, organizations, request) -> tuple[int | None, dict | None]:
-    """How many organizations the list holds (None: the paginator counts, up to its cap)
-    and their counts by facet (None: too many to group, see `FACET_COUNT_CAP`).
+def _counts(params: Params, organizations, request) -> tuple[int, dict | None]:
+    """How many organizations the list holds (counted up to `COUNT_CAP` + 1, past which
+    the list says "more than") and their counts by facet (None: too many to group, see
+    `FACET_COUNT_CAP`).
 
     The whole directory's and a list narrowed to one value's come from the counts kept per
-    change, as does the number a list narrowed to two values holds (a stored pair). The
-    options of a list narrowed further are counted by grouping its members' tokens, cached
-    until the content changes, and only when it holds at most `FACET_COUNT_CAP`
-    organizations: no request groups the members of half a million organizations."""
+    change, as does the number a list narrowed to two values holds (a stored pair); a list
+    narrowed further is counted in the facet members (`facets.count_holding`). Its options
+    are counted by grouping its members' tokens, cached until the content changes, and
+    only when it holds at most `FACET_COUNT_CAP` organizations: no request groups the
+    members of half a million organizations."""
     tokens = params.tokens
     if len(tokens) <= 1:
         counts = facets.stored_counts(tokens[0] if tokens else "")[1]
@@ -126,9 +128,9 @@ def _counts(params: Params, organizations, request) -> tuple[int | None, dict | 
     if len(tokens) == 2:
         total = facets.stored_pair(*tokens)
     else:
-        total = organizations[: settings.FACET_COUNT_CAP + 1].count()
+        total = facets.count_holding(tokens, settings.COUNT_CAP + 1)
     if total > settings.FACET_COUNT_CAP:
-        return (total if len(tokens) == 2 else None), None
+        return total, None
     counts = cached("facets", sorted(tokens), lambda: facets.counts_in(organizations), request)
     return total, counts
 

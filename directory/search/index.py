@@ -338,4 +338,5 @@ def rebuild(offline: bool = False) -> int:
             [SearchTerm(term=t, documents=n) for t, n in terms.items()], batch_size=BATCH_SIZE
         )
     facets.recount()
+    schema.analyze(connection)
     return count

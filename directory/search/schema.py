@@ -285,5 +285,20 @@ def optimize(connection) -> list[str]:
         return list(FTS_TABLES)
     indexes = [part.name for part in POSTGRES]
     _run(connection, [f"SELECT gin_clean_pending_list('{name}'::regclass)" for name in indexes])
-    _run(connection, [f"ANALYZE {DOCUMENTS}", f"ANALYZE {TERMS}"])
-    return [*indexes, DOCUMENTS, TERMS]
+    return [*indexes, *analyze(connection)]
+
+
+# What search and the filters read, besides the full-text indexes: the documents, the
+# vocabulary, and the counts and members of each facet value.
+READ = (DOCUMENTS, TERMS, "directory_facetmember", "directory_facetcount")
+
+
+def analyze(connection) -> list[str]:
+    """PostgreSQL: fresh planner statistics for what search and the filters read; returns
+    the tables. After a rebuild or a bulk load they have none, and the planner's guesses
+    were ruinous at 1M: a list narrowed by an issue and a country took 700 ms instead of
+    27, `/search/` 750 ms instead of 39, a curator's save 77 instead of 27."""
+    if connection.vendor != "postgresql":
+        return []
+    _run(connection, [f"ANALYZE {', '.join(READ)}"])
+    return list(READ)
