@@ -18,7 +18,7 @@ OPPORTUNITIES_SHOWN = 10
 # more, and the organizations are walked in name order instead (see `_first_programs`).
 SORTED_BELOW = 5000
 # The walk reads the organizations in slices of these sizes, then gives up and sorts.
-WALK = (500, 5000, 50_000)
+WALK = (200, 2000, 20_000)
 
 
 def _links_at_most(bound: int, **link) -> bool:
@@ -51,8 +51,11 @@ def _first_owners(programs) -> list[int] | None:
             name, pk = after
             rows = rows.filter(Q(name__gt=name) | Q(name=name, pk__gt=pk))
         slice_ = list(rows.values_list("pk", "name")[:size])
+        # The slice's programs, each probed for the link (joining the link's rows to the
+        # slice instead read all 600,000 of a broad issue's at 1M: 100 ms).
         holding = set(
-            programs.filter(organization_id__in=[pk for pk, _name in slice_])
+            Program.objects.filter(organization_id__in=[pk for pk, _name in slice_])
+            .filter(Exists(programs.filter(pk=OuterRef("pk"))))
             .order_by()
             .values_list("organization_id", flat=True)
         )
