@@ -89,5 +89,7 @@ def load(ids: list[int], request=None) -> list[Organization]:
     parts = held(CACHE_NAME, keys, request, [_versioned(org) for org in shown])
     for org, html in zip(shown, parts, strict=True):
         org._card_parts = html
-    prefetch_related_objects([org for org in shown if not org._card_parts], *card_relations())
+    uncached = [org for org in shown if not org._card_parts]
+    if uncached:
+        prefetch_related_objects(uncached, *card_relations())
     return shown

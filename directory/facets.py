@@ -164,7 +164,7 @@ def counts_of(ids, known: dict[int, str] | None = None) -> dict[str, dict]:
 
 def tally(held: Iterable[set[str]]) -> dict[str, dict]:
     """The counts of organizations whose tokens are known (one set each)."""
-    return _counts(Counter(value for tokens in held for value in tokens).items())
+    return _counts(Counter(chain.from_iterable(held)).items())
 
 
 # --- counts kept per change ------------------------------------------------------------------
