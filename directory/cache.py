@@ -73,10 +73,9 @@ def cached(name: str, parts, compute: Callable[[], T], request=None, versioned=T
     return value
 
 
-def held(name: str, parts_list: list, request=None, versioned: list[bool] | None = None) -> list:
-    """What `cached(name, parts, versioned=...)` holds for each entry of `parts_list`
+def held(name: str, parts_list: list, request=None, versioned=True) -> list:
+    """What `cached(name, parts, versioned=versioned)` holds for each entry of `parts_list`
     (None where it holds nothing), read at once."""
-    versioned = versioned or [True] * len(parts_list)
-    keys = [_key(name, parts, request, v) for parts, v in zip(parts_list, versioned, strict=True)]
+    keys = [_key(name, parts, request, versioned) for parts in parts_list]
     values = cache.get_many(keys)
     return [values.get(key) for key in keys]

@@ -18,7 +18,7 @@ from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from directory.cache import cached, held
+from directory.cache import cached, current_version, held
 from directory.models import Issue, Opportunity, Organization, Program, SearchDocument
 
 # Where a cached card takes its name and summary: plain, or marked for a search.
@@ -57,13 +57,10 @@ def for_cards(organizations):
     return _stamped(organizations.for_card_text()).prefetch_related(*card_relations())
 
 
-def _cache_parts(org) -> tuple:
-    return (org.pk, get_language(), getattr(org, "card_stamp", None))
-
-
-def _versioned(org) -> bool:
-    """Whether the card waits for any change: when it has no stamp of its own."""
-    return getattr(org, "card_stamp", None) is None
+def _cache_parts(org, request) -> tuple:
+    """What a card is cached under: its stamp, or, without one, the content version."""
+    stamp = getattr(org, "card_stamp", None)
+    return (org.pk, get_language(), stamp or ("content", current_version(request)))
 
 
 def card_parts(org, request) -> list[str]:
@@ -78,15 +75,15 @@ def card_parts(org, request) -> list[str]:
         between, after = rest.split(SUMMARY_SLOT, 1)
         return [before, between, after]
 
-    return cached(CACHE_NAME, _cache_parts(org), render, request, versioned=_versioned(org))
+    return cached(CACHE_NAME, _cache_parts(org, request), render, request, versioned=False)
 
 
 def load(ids: list[int], request=None) -> list[Organization]:
     """The organizations of `ids` in that order, ready to show as cards."""
     objects = _stamped(Organization.objects.for_card_text()).in_bulk(ids)
     shown = [objects[pk] for pk in ids if pk in objects]
-    keys = [_cache_parts(org) for org in shown]
-    parts = held(CACHE_NAME, keys, request, [_versioned(org) for org in shown])
+    keys = [_cache_parts(org, request) for org in shown]
+    parts = held(CACHE_NAME, keys, request, versioned=False)
     for org, html in zip(shown, parts, strict=True):
         org._card_parts = html
     uncached = [org for org in shown if not org._card_parts]
