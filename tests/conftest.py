@@ -2,6 +2,33 @@
 
 import pytest
 
+# How each SQLite connection of the tests starts: nothing on the test database needs to
+# survive a crash, and write-ahead logging lets a page read while the test thread writes.
+SQLITE_TEST_PRAGMAS = "PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, test on a database file instead of in memory.
+
+    An in-memory database is one connection, which Django's live server shares between its
+    request threads and the test's own thread. Python's sqlite3 can deadlock such a shared
+    connection for good: one thread inside a query waits for the GIL to call one of
+    Django's Python functions (its date and regex helpers), while the thread holding the
+    GIL waits for the connection's lock to read a row. It froze a CI run in the browser
+    tests for 90 minutes; `tests/test_sqlite_threads.py` shows the deadlock and that a
+    file, one connection per thread, does not share it."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    folder = tmp_path_factory.mktemp("database")
+    database["TEST"] = {**database.get("TEST", {}), "NAME": str(folder / "test.sqlite3")}
+    options = database.setdefault("OPTIONS", {})
+    options["init_command"] = SQLITE_TEST_PRAGMAS
+    options.setdefault("timeout", 20)  # seconds a write waits for another thread's
+
 
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
