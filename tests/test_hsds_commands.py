@@ -11,6 +11,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from directory.hsds import importer, plan
 from directory.models import (
     Country,
     FocusArea,
@@ -218,6 +219,21 @@ def test_publish_keeps_organizations_without_a_source_in_review_and_names_them(t
     assert "Not published, kept in review" in output
     assert "Harbor, Haven" in output
     assert not Organization.objects.published().exists()
+
+
+def test_a_long_list_kept_in_review_names_the_first_and_counts_the_rest(tmp_path, monkeypatch):
+    """Batches of two, so the names kept are the first alphabetically across batches."""
+    monkeypatch.setattr(importer, "BATCH", 2)
+    monkeypatch.setattr(plan, "HELD_BACK_NAMED", 2)
+    path = tmp_path / "five.json"
+    names = ["Eden", "Beacon", "Delta", "Anchor", "Cove"]
+    path.write_text(json.dumps([_org(name) for name in names]))
+
+    output = _import(path, "--publish")
+
+    assert "kept in review" in output
+    assert output.rstrip().splitlines()[-2].endswith(": Anchor, Beacon and 3 more")
+    assert Organization.objects.filter(status="review").count() == 5
 
 
 def test_a_reimport_without_publish_keeps_the_status_curators_gave(tmp_path):

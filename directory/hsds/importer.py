@@ -132,7 +132,7 @@ def _import(source: Source, *, publish, dry_run, progress) -> Result:
                 org_ids, issue_ids = bulk.write(plan, progress=_no_progress)
                 changes.add(org_ids, issue_ids)
                 if publish and not dry_run:
-                    result.held_back += _hold_back_sourceless(org_ids)
+                    result.hold_back(_hold_back_sourceless(org_ids))
             if source.problems or planner.problems:
                 raise ImportFailed(source.problems + planner.problems)
             if dry_run:
@@ -145,7 +145,6 @@ def _import(source: Source, *, publish, dry_run, progress) -> Result:
         raise ImportFailed([Problem(source.name, "", message)]) from None
     finally:
         planner.close()
-    result.held_back.sort()
     result.ignored.update(source.ignored)
     result.ignored.update(planner.ignored)
     return result

@@ -58,6 +58,9 @@ class Problem:
         return f"{place}: {self.message}".translate(ESCAPED)
 
 
+HELD_BACK_NAMED = 20
+
+
 @dataclass
 class Result:
     created: Counter = field(default_factory=Counter)
@@ -65,14 +68,26 @@ class Result:
     deleted: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)
     ignored: Counter = field(default_factory=Counter)
-    # With --publish: organizations kept in review because they cite no source.
-    held_back: list[str] = field(default_factory=list)
+    # With --publish: how many organizations were kept in review because they cite no
+    # source, and the first HELD_BACK_NAMED of their names in alphabetical order (a
+    # million-organization file without sources would otherwise list a million names).
+    held_back: int = 0
+    held_back_names: list[str] = field(default_factory=list)
 
     def add(self, other: "Result") -> None:
         """Count `other` (one batch's) in this result too."""
         for name in ("created", "updated", "deleted", "unchanged", "ignored"):
             getattr(self, name).update(getattr(other, name))
         self.held_back += other.held_back
+        self._name_held_back(other.held_back_names)
+
+    def hold_back(self, names: list[str]) -> None:
+        """Count these organizations as kept in review."""
+        self.held_back += len(names)
+        self._name_held_back(names)
+
+    def _name_held_back(self, names: list[str]) -> None:
+        self.held_back_names = sorted([*self.held_back_names, *names])[:HELD_BACK_NAMED]
 
 
 @dataclass

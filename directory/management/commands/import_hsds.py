@@ -65,11 +65,11 @@ class Command(BaseCommand):
             if any(counts.values()):
                 self.stdout.write(f"{label}: {_summary(counts)}.")
         if result.held_back:
+            names = ", ".join(result.held_back_names)
+            if more := result.held_back - len(result.held_back_names):
+                names += f" and {more:,} more"
             self.stdout.write(
-                self.style.WARNING(
-                    f"Not published, kept in review ({NEEDS_SOURCE}): "
-                    + ", ".join(result.held_back)
-                )
+                self.style.WARNING(f"Not published, kept in review ({NEEDS_SOURCE}): {names}")
             )
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
