@@ -16,8 +16,9 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
     connection for good: one thread inside a query waits for the GIL to call one of
     Django's Python functions (its date and regex helpers), while the thread holding the
     GIL waits for the connection's lock to read a row. It froze a CI run in the browser
-    tests for 90 minutes; `tests/test_sqlite_threads.py` shows the deadlock and that a
-    file, one connection per thread, does not share it."""
+    tests for 90 minutes. On a file each thread opens its own connection:
+    `tests/test_sqlite_threads.py` checks that the live server shares none, and that the
+    deadlocking workload runs through with a connection per thread."""
     from django.conf import settings
 
     database = settings.DATABASES["default"]
