@@ -3,7 +3,7 @@
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 
-from directory import cards, facets, results
+from directory import cards, facets, program_items, results
 from directory.models import FocusArea, Issue, KeyFact, Opportunity, Organization, Program
 from directory.pagecache import cache_page_for_visitors
 from directory.views.errors import answers_bad_requests
@@ -145,7 +145,7 @@ def issue_detail(request, slug):
         .filter(issues=issue)
         .select_related("organization", "country")
         .order_by(F("expires").asc(nulls_last=True), "title")[:OPPORTUNITIES_SHOWN],
-        "programs": _first_programs(issues=issue),
+        "programs": program_items.items(_first_programs(issues=issue), request),
     }
     return render(request, "directory/issue_detail.html", ctx)
 
@@ -167,6 +167,6 @@ def focus_area_detail(request, slug):
         "page_obj": results.paginate(
             request, organizations, count=_focus_area_counts().get(focus_area.pk, 0)
         ),
-        "programs": _first_programs(focus_areas=focus_area),
+        "programs": program_items.items(_first_programs(focus_areas=focus_area), request),
     }
     return render(request, "directory/focus_area_detail.html", ctx)
