@@ -390,6 +390,35 @@ def test_listing_services_replaces_programs_and_leaving_them_out_keeps_them(tmp_
     assert list(org.programs.values_list("name", flat=True)) == ["Keep"]
 
 
+def test_imported_rows_are_whole_and_the_ids_go_on_after_them(tmp_path):
+    # On PostgreSQL new rows go in through COPY with ids drawn from the sequence first:
+    # every column is written as the model says, and an ORM create afterwards takes the
+    # next id rather than colliding with an imported one.
+    clinic = {"id": str(uuid.uuid4()), "name": "Clinic", "status": "inactive"}
+    doc = _org_doc("Haven", email="info@haven.example", services=[clinic])
+    doc["attributes"] = _exported_attributes()
+    _import(tmp_path, [doc, _org_doc("Beacon")])
+    haven = Organization.objects.get(name="Haven")
+    assert (haven.email, haven.summary, str(haven.hsds_id)) == (
+        "info@haven.example", "Haven helps.", doc["id"],
+    )  # fmt: skip
+    assert haven.created is not None and haven.updated is not None
+    program = haven.programs.get()
+    assert (program.name, program.active, str(program.hsds_id)) == ("Clinic", False, clinic["id"])
+    assert list(haven.issues.values_list("name", flat=True)) == ["Human trafficking"]
+    later = make_org("Later")
+    assert later.pk > max(Organization.objects.exclude(pk=later.pk).values_list("pk", flat=True))
+    assert make_program(later, "Later Clinic").pk > program.pk
+
+
+def _exported_attributes() -> list[dict]:
+    """The issue attribute an exported listing carries (Human trafficking)."""
+    _listing()
+    [doc] = _exported()
+    Organization.objects.all().delete()
+    return [a for a in doc["attributes"] if a["taxonomy_term"]["name"] == "Human trafficking"]
+
+
 def test_new_organizations_get_unique_slugs(tmp_path):
     make_org("Haven", slug="haven")
     _import(tmp_path, [_org_doc("Haven"), _org_doc("Haven")])
