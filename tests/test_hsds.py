@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from directory.hsds import csv_package, export, importer, mapping
+from directory.hsds import bulk, csv_package, export, importer, mapping
 from directory.hsds.taxonomies import FOCUS_AREAS, ISSUES, WAYS_TO_HELP, help_terms
 from directory.models import (
     Country,
@@ -409,6 +409,23 @@ def test_imported_rows_are_whole_and_the_ids_go_on_after_them(tmp_path):
     later = make_org("Later")
     assert later.pk > max(Organization.objects.exclude(pk=later.pk).values_list("pk", flat=True))
     assert make_program(later, "Later Clinic").pk > program.pk
+
+
+def test_a_slug_taken_between_the_checks_and_the_writes_fails_the_import_whole(
+    tmp_path, monkeypatch
+):
+    real = bulk._save
+
+    def racing(model, objs, changed, progress):
+        if model is Organization:
+            make_org("Racer", slug=objs[0].slug)  # someone else, while the import runs
+        return real(model, objs, changed, progress)
+
+    monkeypatch.setattr(bulk, "_save", racing)
+
+    with pytest.raises(importer.ImportFailed, match="changed during the import"):
+        _import(tmp_path, [_org_doc("Haven")])
+    assert not Organization.objects.exists()
 
 
 def _exported_attributes() -> list[dict]:

@@ -37,7 +37,9 @@ def _copy(cursor, table: str, columns: list[str], rows) -> None:
     """COPY `rows` (tuples of Python values, adapted by psycopg) into `table`."""
     quote = connection.ops.quote_name
     names = ", ".join(quote(column) for column in columns)
-    with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+    statement = f"COPY {quote(table)} ({names}) FROM STDIN"
+    # Errors wrapped as Django's cursor wraps them: a unique violation is an IntegrityError.
+    with connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row(row)
 
