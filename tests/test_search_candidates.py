@@ -2,8 +2,8 @@
 
 Both engines rank at most SEARCH_CANDIDATES matches plus the matches in names, so a
 common word costs the same however many documents hold it. PostgreSQL looks for a common
-word's candidates among the first blocks of organizations before the whole index; both
-ways must find the same results.
+word's candidates among the first blocks of organizations (or programs) before the whole
+index; both ways must find the same results.
 """
 
 import math
@@ -17,7 +17,7 @@ from directory.models import SearchDocument
 from directory.search import index, parse
 from directory.search.backends import postgres
 from directory.search.query import QueryTooSlow
-from tests.factories import make_org
+from tests.factories import make_org, make_program
 
 pytestmark = pytest.mark.django_db
 
@@ -99,10 +99,10 @@ def test_blocks_that_fall_short_leave_the_rest_to_the_whole_index(
     """Every match fits in the candidates: looking among the first blocks finds too few,
     and the whole index finds the rest, as it does on its own."""
     settings.SEARCH_CANDIDATES = 100
-    monkeypatch.setattr(postgres, "_blocks", lambda parsed, lexemes: None)
+    monkeypatch.setattr(postgres, "_blocks", lambda parsed, lexemes, kind: None)
     through_index = found(query)
     monkeypatch.setattr(postgres, "BLOCK", 1)  # a block per organization
-    monkeypatch.setattr(postgres, "_blocks", lambda parsed, lexemes: shelters[6].pk)
+    monkeypatch.setattr(postgres, "_blocks", lambda parsed, lexemes, kind: shelters[6].pk)
 
     assert in_blocks(query)
     assert found(query) == through_index
@@ -112,7 +112,7 @@ def test_blocks_that_fall_short_leave_the_rest_to_the_whole_index(
 def test_blocks_that_hold_the_candidates_are_all_that_is_read(monkeypatch, settings, shelters):
     settings.SEARCH_CANDIDATES = 3
     monkeypatch.setattr(postgres, "BLOCK", 1)
-    monkeypatch.setattr(postgres, "_blocks", lambda parsed, lexemes: shelters[6].pk)
+    monkeypatch.setattr(postgres, "_blocks", lambda parsed, lexemes, kind: shelters[6].pk)
     first_six = {org.pk for org in shelters[:6]}
 
     results = found("shelter")
@@ -122,12 +122,36 @@ def test_blocks_that_hold_the_candidates_are_all_that_is_read(monkeypatch, setti
 
 
 @only_postgres
-def test_the_blocks_condition_is_answered_by_the_index():
+def test_programs_are_looked_for_among_their_first_blocks_too(monkeypatch, settings):
+    org = make_org("Harbor")
+    programs = [make_program(org, f"Night {n}", summary="Runs a shelter.") for n in range(8)]
+    settings.SEARCH_CANDIDATES = 3
+    monkeypatch.setattr(postgres, "BLOCK", 1)  # a block per program
+    monkeypatch.setattr(postgres, "_blocks", lambda parsed, lexemes, kind: programs[4].pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        results = search.search(parse("shelter"), "program")
+
+    assert any("in_blocks" in q["sql"] for q in queries.captured_queries)
+    assert len(results) == 3
+    assert set(results) <= {program.pk for program in programs[:4]}
+
+
+@only_postgres
+@pytest.mark.parametrize(
+    ("kind", "index_name"),
+    [
+        ("organization", "directory_searchdoc_org_vector"),
+        ("program", "directory_searchdoc_program_vector"),
+    ],
+)
+def test_the_blocks_condition_is_answered_by_the_index(kind, index_name):
     """The bound on the block must match the index's expression and operator class
-    (migration 0020), or the index would read every posting and filter afterwards."""
+    (migrations 0020 and 0034), or the index would read every posting and filter
+    afterwards."""
     SearchDocument.objects.bulk_create(
         SearchDocument(
-            kind="organization",
+            kind=kind,
             object_id=n * 14,
             name=f"Org {n}",
             body="Food." if n % 100 == 0 else "Water.",
@@ -135,14 +159,17 @@ def test_the_blocks_condition_is_answered_by_the_index():
         for n in range(1, 3001)
     )
     sql = f"""EXPLAIN SELECT id FROM directory_searchdocument d
-              WHERE d.object_id / {postgres.BLOCK} < %s::bigint AND d.kind = 'organization'
+              WHERE d.object_id / {postgres.BLOCK} < %s::bigint AND d.kind = '{kind}'
                 AND d.vector @@ websearch_to_tsquery('english', 'food')"""
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE directory_searchdocument")
         cursor.execute("SET LOCAL enable_seqscan = off")  # the table is small
         # and the other indexes are alike at this size: only the one under test is left (the
         # test ends in a rollback).
-        cursor.execute("DROP INDEX directory_searchdocument_vector, directory_searchdoc_org_ngrams")
+        cursor.execute(
+            "DROP INDEX directory_searchdocument_vector, directory_searchdoc_org_ngrams,"
+            " directory_searchdoc_program_ngrams"
+        )
         cursor.execute(
             "ALTER TABLE directory_searchdocument"
             " DROP CONSTRAINT directory_searchdocument_unique_object"
@@ -150,7 +177,7 @@ def test_the_blocks_condition_is_answered_by_the_index():
         cursor.execute(sql, [1])
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
-    assert "directory_searchdoc_org_vector" in plan
+    assert index_name in plan
     condition = next(line for line in plan.splitlines() if "Index Cond" in line)
     assert "vector @@" in condition
     assert f"(object_id / {postgres.BLOCK}) <" in condition
@@ -170,7 +197,7 @@ def test_the_sampled_word_frequencies_choose_how_many_blocks(monkeypatch, settin
 
     def blocks(query):
         parsed = parse(query)
-        return postgres._blocks(parsed, postgres._lexemes(parsed))
+        return postgres._blocks(parsed, postgres._lexemes(parsed), "organization")
 
     assert share("shelter") > 0.5
     assert share("shelter or kitchen") >= share("shelter")

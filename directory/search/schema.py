@@ -33,7 +33,7 @@ TERMS = "directory_searchterm"
 TOKENIZE = "porter unicode61 remove_diacritics 2"
 TEXT = ("name", "summary", "related", "body", "ngrams")
 IS_ORGANIZATION = "kind = 'organization'"
-BLOCK = 4096  # organizations per block in PostgreSQL's organization indexes
+BLOCK = 4096  # documents per block in PostgreSQL's organization and program indexes
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,11 @@ STORAGE = {"vector": "MAIN"}
 
 
 ORGANIZATIONS_ONLY = "WHERE ((kind)::text = 'organization'::text)"
+PROGRAMS_ONLY = "WHERE ((kind)::text = 'program'::text)"
+ISSUES_ONLY = "WHERE ((kind)::text = 'issue'::text)"
 OTHERS_ONLY = "WHERE ((kind)::text <> 'organization'::text)"
+# Organizations and programs (three a listing at 1M) are indexed with their block, so that
+# a common word's first matches are found among the first blocks (`backends.postgres`).
 _INDEXES = [
     ("directory_searchdoc_org_vector", DOCUMENTS,
      f"gin (vector, ((object_id / {BLOCK}))) {ORGANIZATIONS_ONLY}"),
@@ -154,8 +158,12 @@ _INDEXES = [
      f"gin (ngram_vector, ((object_id / {BLOCK}))) {ORGANIZATIONS_ONLY}"),
     ("directory_searchdoc_org_name_trgm", DOCUMENTS,
      f"gin (name gin_trgm_ops) {ORGANIZATIONS_ONLY}"),
-    ("directory_searchdocument_vector", DOCUMENTS, f"gin (vector) {OTHERS_ONLY}"),
-    ("directory_searchdocument_ngram_vector", DOCUMENTS, f"gin (ngram_vector) {OTHERS_ONLY}"),
+    ("directory_searchdoc_program_vector", DOCUMENTS,
+     f"gin (vector, ((object_id / {BLOCK}))) {PROGRAMS_ONLY}"),
+    ("directory_searchdoc_program_ngrams", DOCUMENTS,
+     f"gin (ngram_vector, ((object_id / {BLOCK}))) {PROGRAMS_ONLY}"),
+    ("directory_searchdocument_vector", DOCUMENTS, f"gin (vector) {ISSUES_ONLY}"),
+    ("directory_searchdocument_ngram_vector", DOCUMENTS, f"gin (ngram_vector) {ISSUES_ONLY}"),
     ("directory_searchdocument_name_trgm", DOCUMENTS, f"gin (name gin_trgm_ops) {OTHERS_ONLY}"),
     ("directory_searchterm_term_trgm", TERMS, "gin (term gin_trgm_ops)"),
 ]  # fmt: skip

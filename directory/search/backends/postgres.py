@@ -1,7 +1,7 @@
 """PostgreSQL: a stored, weighted tsvector with GIN indexes, websearch_to_tsquery, and
 pg_trgm for names (Korean and fragments) and the vocabulary (typo correction).
 
-A common query looks for its candidates among the first blocks of organizations before
+A common query looks for its candidates among the first blocks of organizations (or programs) before
 the whole index (`_blocks`); every search runs under a time limit (`_fetch_in_time`)."""
 
 import functools
@@ -17,8 +17,9 @@ from directory.search.backends.common import fetch, hangul_phrases, latin_words,
 from directory.search.query import Item, ParsedQuery, QueryTooSlow
 
 RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # D, C, B, A, as ts_rank expects
-# Organizations per block of the organizations' full-text indexes (migration 0020).
+# Documents per block of the organizations' and programs' full-text indexes (0020, 0034).
 BLOCK = 4096
+BLOCKED = ("organization", "program")
 # A query expected to match at least BLOCK_SHARE of the documents looks first among as
 # many blocks as should hold BLOCK_MARGIN times the candidates it ranks (`_blocks`).
 BLOCK_SHARE = 0.05
@@ -56,13 +57,13 @@ def _lexemes_of(texts: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
 
 class Statistics(NamedTuple):
     frequencies: dict[str, dict[str, float]]  # full-text column: lexeme: share of documents
-    last_block: int  # the block of the organization with the highest id
+    last_block: dict[str, int]  # kind: the block of its document with the highest id
 
 
 def _statistics() -> Statistics:
     """The share of documents holding each of the commonest lexemes of each full-text
     column, as ANALYZE last sampled them (PostgreSQL keeps them for the planner), and the
-    last block of organizations; read again every few minutes."""
+    last block of organizations and of programs; read again every few minutes."""
     return _sampled_statistics(int(time.monotonic() // STATISTICS_SECONDS))
 
 
@@ -76,9 +77,9 @@ def _sampled_statistics(period: int) -> Statistics:
         column: dict(zip(lexemes, shares, strict=False))
         for column, lexemes, shares in fetch(sql, [])
     }
-    sql = "SELECT max(object_id) FROM directory_searchdocument WHERE kind = 'organization'"
-    last_id = fetch(sql, [])[0][0] or 0
-    return Statistics(frequencies, last_id // BLOCK)
+    sql = "SELECT max(object_id) FROM directory_searchdocument WHERE kind = %s"
+    last = {kind: (fetch(sql, [kind])[0][0] or 0) // BLOCK for kind in BLOCKED}
+    return Statistics(frequencies, last)
 
 
 def _share(parsed: ParsedQuery, lexemes: dict[str, tuple[str, ...]]) -> float:
@@ -101,8 +102,9 @@ def _share(parsed: ParsedQuery, lexemes: dict[str, tuple[str, ...]]) -> float:
     return required * math.prod(1.0 - max(word_shares(item)) for item in parsed.excluded)
 
 
-def _blocks(parsed: ParsedQuery, lexemes: dict[str, tuple[str, ...]]) -> int | None:
-    """How many of the first blocks of organizations to search before the whole index:
+def _blocks(parsed: ParsedQuery, lexemes: dict[str, tuple[str, ...]], kind: str) -> int | None:
+    """How many of the first blocks of organizations (or programs) to search before the
+    whole index:
     enough to hold BLOCK_MARGIN times the candidates at the query's share. If its words
     are not found together after all, the blocks cost little next to the whole index,
     which is asked next.
@@ -116,7 +118,7 @@ def _blocks(parsed: ParsedQuery, lexemes: dict[str, tuple[str, ...]]) -> int | N
     # Excluded words are often found with the others, so their estimate is looser.
     margin = BLOCK_MARGIN * (2 if parsed.excluded else 1)
     blocks = math.ceil(margin * settings.SEARCH_CANDIDATES / (share * BLOCK))
-    return blocks if blocks <= _statistics().last_block else None
+    return blocks if blocks <= _statistics().last_block[kind] else None
 
 
 def _item(item: Item, empty: frozenset[str]) -> tuple[str, list]:
@@ -211,9 +213,9 @@ def ranked(parsed: ParsedQuery, kind: str, limit: int) -> list[tuple[int, float,
         return f"""SELECT {columns} FROM directory_searchdocument d
                    WHERE {gate} d.kind = %s AND {condition} LIMIT %s"""
 
-    blocks = _blocks(parsed, lexemes) if kind == "organization" else None
+    blocks = _blocks(parsed, lexemes, kind) if kind in BLOCKED else None
     if blocks:
-        # Look among the first blocks of organizations (the index skips the postings of
+        # Look among the first blocks of documents (the index skips the postings of
         # all the others), and in the whole index only if they did not hold N matches
         # (the count is a one-time filter). The bound is a bigint, as the index's
         # operators need.
