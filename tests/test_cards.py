@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from directory import catalog
 from tests.factories import make_issue, make_org, make_program
+from tests.rendering import count_renders
 
 pytestmark = pytest.mark.django_db
 
@@ -48,16 +49,7 @@ def renders(monkeypatch):
     """The organizations whose cards are rendered (not read from the cache)."""
     from directory import cards
 
-    rendered = []
-    template = cards.get_template("includes/organization_card.html")
-
-    class Counting:
-        def render(self, context):
-            rendered.append(context["org"].name)
-            return template.render(context)
-
-    monkeypatch.setattr(cards, "get_template", lambda name: Counting())
-    return rendered
+    return count_renders(monkeypatch, cards, "includes/organization_card.html", "org")
 
 
 @pytest.mark.parametrize("url", [URL, "/organizations/", "/issues/forced-labour/"])

@@ -8,6 +8,7 @@ import pytest
 from directory import catalog
 from directory.models import FocusArea, Organization, Program
 from tests.factories import make_issue, make_org, make_program
+from tests.rendering import count_renders
 
 pytestmark = pytest.mark.django_db
 
@@ -28,16 +29,7 @@ def renders(monkeypatch):
     """The programs whose items are rendered (not read from the cache)."""
     from directory import program_items
 
-    rendered = []
-    template = program_items.get_template(program_items.TEMPLATE)
-
-    class Counting:
-        def render(self, context):
-            rendered.append(context["program"].name)
-            return template.render(context)
-
-    monkeypatch.setattr(program_items, "get_template", lambda name: Counting())
-    return rendered
+    return count_renders(monkeypatch, program_items, program_items.TEMPLATE, "program")
 
 
 def saved(obj, capture, **fields):

@@ -28,7 +28,8 @@ UPDATED = {
 }
 
 
-def _batches(items: list, size: int = BATCH):
+def batches(items: list, size: int = BATCH):
+    """`items` in lists of at most `size` (the importer chunks its ids with it too)."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -85,7 +86,7 @@ def _record_history(model, pks: list[int], history_type: str) -> None:
     ]
     quote = connection.ops.quote_name
     copied = ", ".join(quote(f.column) if f.attname in tracked else "%s" for f in fields)
-    for batch in _batches(pks, CHUNK):
+    for batch in batches(pks, CHUNK):
         sql = (
             f"INSERT INTO {quote(history._meta.db_table)}"  # noqa: S608 (names from _meta)
             f" ({', '.join(quote(f.column) for f in fields)})"
@@ -101,9 +102,9 @@ def _save(model, objs: list, changed: set[int], progress) -> None:
     new = [obj for obj in objs if obj.pk is None]
     old = [obj for obj in objs if obj.pk is not None and id(obj) in changed]
     now = timezone.now()
-    batches = [(True, batch) for batch in _batches(new)] + [(False, b) for b in _batches(old)]
+    planned = [(True, batch) for batch in batches(new)] + [(False, b) for b in batches(old)]
     label = f"Writing {model._meta.verbose_name_plural}"
-    for is_new, batch in progress(batches, desc=label, unit=" batches"):
+    for is_new, batch in progress(planned, desc=label, unit=" batches"):
         if is_new:
             _insert(model, batch)
         else:
@@ -115,7 +116,7 @@ def _save(model, objs: list, changed: set[int], progress) -> None:
 
 
 def _delete(model, pks: list[int]) -> None:
-    for batch in _batches(sorted(pks), CHUNK):
+    for batch in batches(sorted(pks), CHUNK):
         model.objects.filter(pk__in=batch).delete()
 
 
@@ -129,7 +130,7 @@ def _link(model, plans, existing: set[int]) -> None:
         target = through._meta.get_field(relation.field.m2m_reverse_field_name()).column
         listed = [plan for plan in plans if getattr(plan, attribute) is not None]
         stale = [plan.obj.pk for plan in listed if plan.obj.pk in existing]
-        for batch in _batches(stale, CHUNK):
+        for batch in batches(stale, CHUNK):
             through.objects.filter(**{f"{owner}__in": batch}).delete()
         rows = [
             (plan.obj.pk, getattr(item, "pk", item))
@@ -145,7 +146,7 @@ def _link(model, plans, existing: set[int]) -> None:
             if connection.vendor == "postgresql":
                 _copy(cursor, table, [owner, target], rows)
                 continue
-            for batch in _batches(rows, 20 * BATCH):
+            for batch in batches(rows, 20 * BATCH):
                 cursor.executemany(sql, batch)
 
 

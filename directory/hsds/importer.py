@@ -199,20 +199,15 @@ def _hold_back_sourceless(org_ids) -> list[str]:
     slowed down batch after batch."""
     published = Organization.Status.PUBLISHED
     cited, sourceless = set(), []
-    for chunk in _chunks(sorted(org_ids)):
+    for chunk in bulk.batches(sorted(org_ids), CHUNK):
         links = Organization.sources.through.objects.filter(organization_id__in=chunk)
         cited.update(links.values_list("organization_id", flat=True))
         rows = Organization.objects.filter(pk__in=chunk).values_list("pk", "name", "status")
         sourceless += [(pk, name) for pk, name, status in rows if status == published]
     sourceless = [(pk, name) for pk, name in sourceless if pk not in cited]
-    for chunk in _chunks([pk for pk, _name in sourceless]):
+    for chunk in bulk.batches([pk for pk, _name in sourceless], CHUNK):
         Organization.objects.filter(pk__in=chunk).update(status=Organization.Status.REVIEW)
     return [name for _pk, name in sourceless]
-
-
-def _chunks(ids: list[int]) -> Iterator[list[int]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
 
 
 # Reading

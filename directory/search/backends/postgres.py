@@ -1,8 +1,9 @@
 """PostgreSQL: a stored, weighted tsvector with GIN indexes, websearch_to_tsquery, and
 pg_trgm for names (Korean and fragments) and the vocabulary (typo correction).
 
-A common query looks for its candidates among the first blocks of organizations (or programs) before
-the whole index (`_blocks`); every search runs under a time limit (`_fetch_in_time`)."""
+A common query looks for its candidates among the first blocks of organizations (or of
+programs) before the whole index (`_blocks`); every search runs under a time limit
+(`_fetch_in_time`)."""
 
 import functools
 import math
@@ -103,11 +104,10 @@ def _share(parsed: ParsedQuery, lexemes: dict[str, tuple[str, ...]]) -> float:
 
 
 def _blocks(parsed: ParsedQuery, lexemes: dict[str, tuple[str, ...]], kind: str) -> int | None:
-    """How many of the first blocks of organizations (or programs) to search before the
-    whole index:
-    enough to hold BLOCK_MARGIN times the candidates at the query's share. If its words
-    are not found together after all, the blocks cost little next to the whole index,
-    which is asked next.
+    """How many of the first blocks of `kind`'s documents to search before the whole
+    index: enough to hold BLOCK_MARGIN times the candidates at the query's share. If its
+    words are not found together after all, the blocks cost little next to the whole
+    index, which is asked next.
 
     None, for the whole index at once, when the query matches less than BLOCK_SHARE of
     the documents even so: the blocks' own postings (4,096 a block) would then outnumber
